@@ -1,0 +1,123 @@
+"""Command line: python -m asr transcribe FILE... | download MODEL."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from asr import models
+from asr.audio import AudioError
+from asr.config import load_settings
+from asr.exports import FORMATS, export
+from asr.options import TranscribeOptions
+
+
+def _formats(value: str) -> list[str]:
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(FORMATS)} (comma-separated)")
+    return chosen
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m asr", description="Prepis: Slovenian speech to timed text.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("transcribe", help="transcribe audio or video files")
+    t.add_argument("files", nargs="+", type=Path)
+    t.add_argument("-f", "--format", type=_formats, action="extend", default=None,
+                   help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate (default: txt to stdout)")
+    t.add_argument("-o", "--output", type=Path, help="output file (with several formats or files: its folder and stem)")
+    t.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or rsdo-2.0)")
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: ASR_DEVICE or auto")
+    t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
+    t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
+    d.add_argument("model", choices=sorted(models.CATALOGUE))
+    d.add_argument("--url", help="download from this address instead of CLARIN.SI")
+    return parser
+
+
+def _output_paths(files: list[Path], formats: list[str], output: Path | None) -> dict[tuple[Path, str], Path]:
+    if output is not None and len(files) == 1 and len(formats) == 1:
+        return {(files[0], formats[0]): output}
+    folder, stem = (output.parent, output.stem) if output is not None else (Path.cwd(), None)
+    name = (lambda f: stem) if stem and len(files) == 1 else (lambda f: f.stem)
+    return {(f, fmt): folder / f"{name(f)}.{fmt}" for f in files for fmt in formats}
+
+
+def _bar(quiet: bool, unit: str = "%"):
+    from tqdm import tqdm
+
+    return tqdm(total=100, unit=unit, disable=quiet, file=sys.stderr, bar_format="{l_bar}{bar}| {postfix}")
+
+
+def cmd_transcribe(args) -> int:
+    from asr import pipeline
+    from asr.backends import make_backend
+
+    settings = load_settings()
+    settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device)
+    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
+    backend = make_backend(settings, _download_progress(args.quiet))
+    paths = _output_paths(args.files, args.format or [], args.output)
+    failed = 0
+    for f in args.files:
+        with _bar(args.quiet) as bar:
+            try:
+                transcript = pipeline.transcribe(backend, f, options, _bar_progress(bar, f.name))
+            except AudioError as e:
+                print(f"error: {e}", file=sys.stderr)
+                failed += 1
+                continue
+        if not args.format:
+            sys.stdout.write(export(transcript, "txt").decode("utf-8"))
+        for fmt in args.format or []:
+            paths[(f, fmt)].write_bytes(export(transcript, fmt))
+            print(f"wrote {paths[(f, fmt)]}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _bar_progress(bar, name: str):
+    def progress(fraction: float, message: str) -> None:
+        bar.n = round(100 * fraction)
+        bar.set_postfix_str(f"{name}: {message}")
+
+    return progress
+
+
+def _download_progress(quiet: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(unit="B", unit_scale=True, disable=quiet, file=sys.stderr, desc="model download")
+
+    def progress(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return progress
+
+
+def cmd_download(args) -> int:
+    settings = load_settings()
+    path = models.download(args.model, settings.models_dir, url=args.url, progress=_download_progress(False))
+    print(f"{args.model} is ready: {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
+    except (models.ModelError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""One entry point for audio: any file, bytes or array in, 16 kHz mono float32 out.
+
+Decoding uses PyAV, whose wheels bundle FFmpeg, so no system ffmpeg is needed. Every decoder
+failure and every limit becomes an `AudioError` whose message a reviewer can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+SAMPLE_RATE = 16000  # Hz, what the model expects
+MIN_DURATION = 0.1  # seconds; shorter input carries no word
+DEFAULT_MAX_DURATION = 4 * 3600.0  # seconds
+DEFAULT_MAX_BYTES = 2 * 1024**3  # bytes of the encoded input
+
+AudioSource = str | os.PathLike | bytes
+
+
+class AudioError(ValueError):
+    """The input cannot be used as audio; the message says why in words a reviewer understands."""
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    max_duration: float = DEFAULT_MAX_DURATION  # seconds
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def __post_init__(self):
+        if self.max_duration <= 0 or self.max_bytes <= 0:
+            raise ValueError("max_duration and max_bytes must be positive")
+
+
+def _describe_size(n_bytes: int) -> str:
+    return f"{n_bytes / 1024**2:.1f} MB"
+
+
+def _open_input(source: AudioSource, limits: AudioLimits) -> tuple[object, str]:
+    """Return what av.open takes and a display name, after the size check."""
+    if isinstance(source, (bytes, bytearray)):
+        size, name, handle = len(source), "the uploaded audio", io.BytesIO(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise AudioError(f"File not found: {path}")
+        size, name, handle = path.stat().st_size, path.name, str(path)
+    if size == 0:
+        raise AudioError(f"{name} is empty (0 bytes). Choose a recording that contains sound.")
+    if size > limits.max_bytes:
+        raise AudioError(
+            f"{name} is {_describe_size(size)}; the limit is {_describe_size(limits.max_bytes)}. "
+            "Split the recording or compress it (e.g. MP3 or FLAC)."
+        )
+    return handle, name
+
+
+def decode_audio(source: AudioSource, limits: AudioLimits = AudioLimits()) -> np.ndarray:
+    """Decode a file path or encoded bytes (any format FFmpeg reads, video too) to 16 kHz mono float32.
+
+    Raises AudioError for unreadable, corrupt, empty, too short, too long or too big input.
+    """
+    handle, name = _open_input(source, limits)
+    try:
+        with av.open(handle, metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{name} has no audio track.")
+            samples = _decode_stream(container, name, limits)
+    except av.error.FFmpegError as e:
+        raise AudioError(f"{name} is not an audio or video file that can be read ({e.strerror or e}).") from e
+    return check_duration(samples, name, limits)
+
+
+def _decode_stream(container, name: str, limits: AudioLimits) -> np.ndarray:
+    stream = container.streams.audio[0]
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    max_samples = int(limits.max_duration * SAMPLE_RATE)
+    pieces, n = [], 0
+    for frame in container.decode(stream):
+        for out in resampler.resample(frame):
+            pieces.append(out.to_ndarray().reshape(-1))
+            n += pieces[-1].size
+        if n > max_samples:
+            raise AudioError(_too_long(name, limits))
+    for out in resampler.resample(None):
+        pieces.append(out.to_ndarray().reshape(-1))
+    return np.concatenate(pieces).astype(np.float32, copy=False) if pieces else np.zeros(0, np.float32)
+
+
+def _too_long(name: str, limits: AudioLimits) -> str:
+    hours = limits.max_duration / 3600
+    return f"{name} is longer than the limit of {hours:g} h. Split it into shorter parts."
+
+
+def check_duration(samples: np.ndarray, name: str, limits: AudioLimits) -> np.ndarray:
+    duration = samples.size / SAMPLE_RATE
+    if duration < MIN_DURATION:
+        raise AudioError(
+            f"{name} holds {duration:.2f} s of audio; at least {MIN_DURATION} s is needed. "
+            "The file may be empty or cut off."
+        )
+    if duration > limits.max_duration:
+        raise AudioError(_too_long(name, limits))
+    if not np.isfinite(samples).all():
+        raise AudioError(f"{name} contains invalid samples (NaN or infinity); the file is damaged.")
+    return samples
+
+
+def from_array(samples: np.ndarray, sample_rate: int, limits: AudioLimits = AudioLimits()) -> np.ndarray:
+    """Convert an in-memory array (frames x channels, or 1-D; int or float) to 16 kHz mono float32."""
+    data = np.asarray(samples)
+    if np.issubdtype(data.dtype, np.integer):
+        data = data / float(np.iinfo(data.dtype).max)
+    data = data.astype(np.float32)
+    if data.ndim == 2:
+        data = data.mean(axis=1) if data.shape[1] <= data.shape[0] else data.mean(axis=0)
+    if sample_rate != SAMPLE_RATE and data.size:
+        from scipy.signal import resample_poly
+
+        g = np.gcd(SAMPLE_RATE, int(sample_rate))
+        data = resample_poly(data, SAMPLE_RATE // g, int(sample_rate) // g).astype(np.float32)
+    return check_duration(data, "the recording", limits)
+
+
+def sha256_of(source: AudioSource) -> str:
+    digest = hashlib.sha256()
+    if isinstance(source, (bytes, bytearray)):
+        digest.update(source)
+    else:
+        with open(source, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def encode_flac(samples: np.ndarray) -> bytes:
+    """16 kHz mono float32 -> FLAC bytes (16-bit), the compact form audio travels in to RunPod."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(samples, -1.0, 1.0), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    return buf.getvalue()

@@ -1,0 +1,140 @@
+"""The NeMo CTC model, loaded once per process and run for inference.
+
+`Engine` takes batches of 16 kHz mono chunks and returns timed words per chunk. It calls the
+model's `forward()` directly (not `transcribe()`, which pads short clips and leaves the encoder
+in train mode) and decodes CTC itself, so word times and confidences come from the frame
+posteriors (see asr.alignment).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from asr.alignment import FRAME_SHIFT, words_from_ctc
+from asr.audio import SAMPLE_RATE
+from asr.types import Word
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def resolve_device(device: str = "auto") -> str:
+    import torch
+
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("ASR_DEVICE=cuda was asked for, but PyTorch sees no CUDA GPU on this machine.")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_remap(model_info: Path) -> dict[str, str]:
+    """Word replacements from a model.info file's `features.remap` (YAML; a mapping or a list of pairs)."""
+    import yaml
+
+    if not model_info.is_file():
+        return {}
+    try:
+        info = yaml.safe_load(model_info.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        log.warning("ignoring unreadable %s: %s", model_info, e)
+        return {}
+    remap = (info.get("features") or {}).get("remap") if isinstance(info, dict) else None
+    pairs: dict = {}
+    if isinstance(remap, dict):
+        pairs = remap
+    elif isinstance(remap, list):
+        for item in remap:
+            if isinstance(item, dict):
+                pairs.update(item)
+            elif isinstance(item, (list, tuple)) and len(item) == 2:
+                pairs[item[0]] = item[1]
+    return {str(k): "" if v is None else str(v) for k, v in pairs.items()}
+
+
+class Engine:
+    """A NeMo CTC model (.nemo file) ready for inference on one device."""
+
+    def __init__(self, path: str | Path, name: str | None = None, device: str = "auto", precision: str = "auto"):
+        import torch
+        from nemo.collections.asr.models import ASRModel
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.device = resolve_device(device)
+        self.precision = ("bf16" if self.device == "cuda" else "fp32") if precision == "auto" else precision
+        model = ASRModel.restore_from(str(self.path), map_location=torch.device(self.device))
+        if not hasattr(model, "decoder") or not hasattr(model.decoder, "num_classes_with_blank"):
+            raise ValueError(f"{self.path.name} is not a CTC model; Prepis runs NeMo CTC models.")
+        model.preprocessor.featurizer.pad_to = 0
+        self.model = model.eval()
+        self.blank_id = model.decoder.num_classes_with_blank - 1
+        self.pieces = [model.tokenizer.ids_to_tokens([i])[0] for i in range(self.blank_id)]
+        self.remap = read_remap(self.path.parent / "model.info")
+        self.sha256 = file_sha256(self.path)
+
+    @property
+    def info(self) -> dict[str, str]:
+        return {"name": self.name, "file_sha256": self.sha256}
+
+    @property
+    def backend(self) -> str:
+        return f"local-{self.device}"
+
+    def log_probs(self, batch: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Frame log-posteriors (T_i x V+1, float32) for each chunk of the batch."""
+        import torch
+
+        lengths = torch.tensor([a.size for a in batch], dtype=torch.long)
+        signal = torch.zeros(len(batch), int(lengths.max()), dtype=torch.float32)
+        for i, a in enumerate(batch):
+            signal[i, : a.size] = torch.from_numpy(a)
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        with torch.inference_mode(), torch.autocast(self.device, dtype=dtype, enabled=dtype is not None):
+            log_probs, encoded_len, _ = self.model.forward(
+                input_signal=signal.to(self.device), input_signal_length=lengths.to(self.device)
+            )
+        log_probs = log_probs.float().cpu().numpy()
+        return [log_probs[i, :n] for i, n in enumerate(encoded_len.cpu().tolist())]
+
+    def recognize(self, batch: Sequence[np.ndarray]) -> list[list[Word]]:
+        """Timed words for each chunk; times in seconds from the start of that chunk."""
+        return [
+            self._remapped(words_from_ctc(lp, self.pieces, self.blank_id, frame_shift=FRAME_SHIFT, audio=audio,
+                                          sample_rate=SAMPLE_RATE))
+            for lp, audio in zip(self.log_probs(batch), batch, strict=True)
+        ]
+
+    def _remapped(self, words: list[Word]) -> list[Word]:
+        if not self.remap:
+            return words
+        for w in words:
+            w.word = self.remap.get(w.word, w.word)
+        return [w for w in words if w.word]  # a rule may map a word to nothing
+
+
+@functools.lru_cache(maxsize=2)
+def load_engine(path: str, name: str | None = None, device: str = "auto", precision: str = "auto") -> Engine:
+    """The process-wide Engine for this model file and device: loaded on first use, then reused."""
+    log.info("loading model %s on %s", path, device)
+    return Engine(path, name=name, device=device, precision=precision)

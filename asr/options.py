@@ -1,0 +1,45 @@
+"""How a transcription is made: one dataclass, one validator; recorded in every transcript."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from asr.audio import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, AudioLimits
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    max_chunk: float = 20.0  # seconds of audio per model call, cut at pauses
+    batch_size: int = 1  # chunks per forward pass (batching helps on a GPU, not on a CPU)
+    segment_pause: float = 0.6  # seconds of silence between words that start a new segment
+    max_segment: float = 12.0  # seconds; a longer run of words is split into several segments
+    max_duration: float = DEFAULT_MAX_DURATION  # seconds of audio accepted
+    max_bytes: int = DEFAULT_MAX_BYTES  # size of the input file accepted
+
+    def __post_init__(self):
+        checks = {
+            "max_chunk": 1.0 <= self.max_chunk <= 600.0,
+            "batch_size": isinstance(self.batch_size, int) and 1 <= self.batch_size <= 256,
+            "segment_pause": 0.0 < self.segment_pause <= 10.0,
+            "max_segment": 1.0 <= self.max_segment <= 600.0,
+            "max_duration": self.max_duration > 0,
+            "max_bytes": self.max_bytes > 0,
+        }
+        allowed = {
+            "max_chunk": "1 to 600 seconds",
+            "batch_size": "an integer from 1 to 256",
+            "segment_pause": "above 0 and at most 10 seconds",
+            "max_segment": "1 to 600 seconds",
+            "max_duration": "positive seconds",
+            "max_bytes": "positive bytes",
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed: use {allowed[name]}")
+
+    @property
+    def limits(self) -> AudioLimits:
+        return AudioLimits(self.max_duration, self.max_bytes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,123 @@
+"""Voice activity and cut points: where the model should listen, in chunks it handles well.
+
+Silero VAD (its model ships inside the `silero-vad` package) scores 32 ms windows block by block,
+so the first chunks are known long before a long file has been scanned. Speech regions are
+padded and merged across short pauses; a region longer than the chunk limit is cut at the
+quietest moment in the second half of the window, so a cut falls in a pause whenever there is one.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from asr.audio import SAMPLE_RATE
+
+VAD_WINDOW = 512  # samples (32 ms) per Silero score
+VAD_BLOCK = 60 * SAMPLE_RATE  # samples scored per call; bounds latency and memory
+SPEECH_THRESHOLD = 0.5  # Silero probability above which a window is speech
+SPEECH_PAD = 0.3  # seconds kept before and after speech
+MERGE_GAP = 1.0  # seconds; shorter pauses stay inside one region
+ENERGY_HOP = 160  # samples (10 ms) per energy frame when looking for a cut
+CUT_SMOOTHING = 0.2  # seconds; the cut lands in the middle of a pause at least this long if one exists
+
+
+@dataclass(frozen=True)
+class Chunk:
+    start: int  # sample index in the original audio
+    end: int
+
+    @property
+    def offset(self) -> float:
+        return self.start / SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start) / SAMPLE_RATE
+
+
+_vad_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _vad_model():
+    from silero_vad import load_silero_vad
+
+    return load_silero_vad()
+
+
+def speech_probabilities(audio: np.ndarray) -> Iterator[np.ndarray]:
+    """Yield Silero speech probabilities, one per VAD_WINDOW samples, a block at a time."""
+    import torch
+
+    model = _vad_model()
+    for start in range(0, audio.size, VAD_BLOCK):
+        block = torch.from_numpy(np.ascontiguousarray(audio[start : start + VAD_BLOCK]))
+        with _vad_lock, torch.inference_mode():  # the model keeps state: one caller at a time
+            probs = model.audio_forward(block, SAMPLE_RATE)
+        yield probs.reshape(-1).numpy()
+
+
+def speech_regions(audio: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Yield padded, merged speech regions (start, end) in samples, in order, as soon as each is closed."""
+    pad, gap = int(SPEECH_PAD * SAMPLE_RATE), int(MERGE_GAP * SAMPLE_RATE)
+    current: list[int] | None = None
+    frame = 0
+    for probs in speech_probabilities(audio):
+        for i in np.flatnonzero(probs >= SPEECH_THRESHOLD):
+            s = (frame + i) * VAD_WINDOW
+            start, end = max(0, s - pad), min(audio.size, s + VAD_WINDOW + pad)
+            if current and start - current[1] <= gap:
+                current[1] = end
+            else:
+                if current:
+                    yield current[0], current[1]
+                current = [start, end]
+        frame += probs.size
+    if current:
+        yield current[0], current[1]
+
+
+def quietest_point(audio: np.ndarray, lo: int, hi: int) -> int:
+    """The sample in [lo, hi) at the centre of the quietest CUT_SMOOTHING-long stretch."""
+    n = (hi - lo) // ENERGY_HOP
+    if n < 2:
+        return hi
+    frames = audio[lo : lo + n * ENERGY_HOP].reshape(n, ENERGY_HOP)
+    energy = np.square(frames, dtype=np.float64).mean(axis=1)
+    width = max(1, int(CUT_SMOOTHING * SAMPLE_RATE / ENERGY_HOP))
+    smoothed = np.convolve(energy, np.ones(width) / width, mode="same")
+    return lo + int(np.argmin(smoothed)) * ENERGY_HOP + ENERGY_HOP // 2
+
+
+def split_region(audio: np.ndarray, start: int, end: int, max_len: int) -> Iterator[tuple[int, int]]:
+    """Cut one region into pieces of at most max_len samples, each cut in the quietest place."""
+    while end - start > max_len:
+        cut = quietest_point(audio, start + max_len // 2, start + max_len)
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def plan_chunks(audio: np.ndarray, max_chunk: float) -> Iterator[Chunk]:
+    """Yield chunks of at most max_chunk seconds covering all detected speech, in order and never overlapping.
+
+    Neighbouring regions share a chunk while it stays within the limit; silence between
+    chunks longer than about MERGE_GAP + 2 * SPEECH_PAD is not sent to the model.
+    """
+    max_len = int(max_chunk * SAMPLE_RATE)
+    open_start = open_end = None
+    for region in speech_regions(audio):
+        for start, end in split_region(audio, *region, max_len):
+            if open_start is not None and end - open_start <= max_len:
+                open_end = end
+                continue
+            if open_start is not None:
+                yield Chunk(open_start, open_end)
+            open_start, open_end = start, end
+    if open_start is not None:
+        yield Chunk(open_start, open_end)
