@@ -1,4 +1,10 @@
-"""decode -> voice activity -> chunks -> batches -> model -> words -> segments, for the local backend."""
+"""decode -> voice activity -> chunks -> batches -> model -> words -> segments.
+
+A backend is any object with two methods (LocalBackend here, asr.runpod_client.RunPodBackend):
+  stream(samples, options, progress) -> Iterator[list[Word]]: the words of the 16 kHz mono `samples`, batch by
+      batch in time order, times in seconds of the whole audio; closing the iterator stops the work;
+  describe() -> (model dict {"name", "file_sha256"}, backend name such as "local-cpu" or "runpod").
+"""
 
 from __future__ import annotations
 
@@ -80,6 +86,7 @@ def transcribe_stream(backend, source: AudioSource, options: TranscribeOptions =
     for new_words in backend.stream(samples, options, progress):
         words.extend(new_words)
         transcript.segments = group_segments(words, options.segment_pause, options.max_segment)
+        transcript.model, transcript.backend = backend.describe()  # a remote backend learns its model from results
         transcript.processing_time = round(time.perf_counter() - started, 3)
         yield transcript
     progress(1.0, "done")
