@@ -78,23 +78,30 @@ def decode_audio(source: AudioSource, limits: AudioLimits = AudioLimits()) -> np
 
 def _decode_stream(container, name: str, limits: AudioLimits) -> np.ndarray:
     stream = container.streams.audio[0]
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    # keep the channels and average them: FFmpeg's surround-to-mono matrix adds them up and clips
+    resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
     max_samples = int(limits.max_duration * SAMPLE_RATE)
     pieces, n = [], 0
     for frame in container.decode(stream):
         for out in resampler.resample(frame):
-            pieces.append(out.to_ndarray().reshape(-1))
+            pieces.append(out.to_ndarray().mean(axis=0))
             n += pieces[-1].size
         if n > max_samples:
             raise AudioError(_too_long(name, limits))
     for out in resampler.resample(None):
-        pieces.append(out.to_ndarray().reshape(-1))
+        pieces.append(out.to_ndarray().mean(axis=0))
     return np.concatenate(pieces).astype(np.float32, copy=False) if pieces else np.zeros(0, np.float32)
 
 
+def describe_duration(seconds: float) -> str:
+    """4 h, 90 min, 2.5 s: a limit as a reviewer would say it."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
 def _too_long(name: str, limits: AudioLimits) -> str:
-    hours = limits.max_duration / 3600
-    return f"{name} is longer than the limit of {hours:g} h. Split it into shorter parts."
+    return f"{name} is longer than the limit of {describe_duration(limits.max_duration)}. Split it into shorter parts."
 
 
 def check_duration(samples: np.ndarray, name: str, limits: AudioLimits) -> np.ndarray:
