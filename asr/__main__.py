@@ -91,13 +91,16 @@ def _bar_progress(bar, name: str):
 
 
 def _download_progress(quiet: bool):
+    """A byte progress callback that shows a bar only once a download really starts."""
     from tqdm import tqdm
 
-    bar = tqdm(unit="B", unit_scale=True, disable=quiet, file=sys.stderr, desc="model download")
+    bars = []
 
     def progress(done: int, total: int | None) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
+        if not bars:
+            bars.append(tqdm(unit="B", unit_scale=True, disable=quiet, file=sys.stderr, desc="model download"))
+        bars[0].total = total
+        bars[0].update(done - bars[0].n)
 
     return progress
 

@@ -76,6 +76,7 @@ class Engine:
     def __init__(self, path: str | Path, name: str | None = None, device: str = "auto", precision: str = "auto"):
         import torch
         from nemo.collections.asr.models import ASRModel
+        from nemo.utils import logging as nemo_logging
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
@@ -83,7 +84,8 @@ class Engine:
         self.name = name or self.path.stem
         self.device = resolve_device(device)
         self.precision = ("bf16" if self.device == "cuda" else "fp32") if precision == "auto" else precision
-        model = ASRModel.restore_from(str(self.path), map_location=torch.device(self.device))
+        with nemo_logging.temp_verbosity(logging.ERROR):  # restoring prints the whole training config
+            model = ASRModel.restore_from(str(self.path), map_location=torch.device(self.device))
         if not hasattr(model, "decoder") or not hasattr(model.decoder, "num_classes_with_blank"):
             raise ValueError(f"{self.path.name} is not a CTC model; Prepis runs NeMo CTC models.")
         model.preprocessor.featurizer.pad_to = 0

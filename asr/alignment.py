@@ -1,0 +1,137 @@
+"""Word start/end times and confidences from CTC frame posteriors (pure numpy).
+
+The engine calls :func:`words_from_ctc` once per chunk with the chunk's log-posteriors (already cut to the
+encoded length) and, when it has it, the chunk's audio. Times are relative to the start of ``log_probs`` /
+``audio``; callers add chunk offsets (``Word.shifted``).
+
+Why not NeMo's ``hyp.timestamp['word']``: it makes words contiguous (each word ends where the next begins) and was
+~0.3 s early in a measurement, so the start/end here are computed directly from the greedy CTC path:
+
+* start: first non-blank frame of the word's first token, shifted by START_OFFSET (measured);
+* end: CTC fires its last spike early in the last sound, so the end is taken from the audio energy falling to the
+  noise level after that spike (when ``audio`` is given), otherwise from the spike plus END_OFFSET (measured);
+  never past the next word's start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from asr.types import Word
+
+FRAME_SHIFT = 0.04  # seconds per encoder output frame (10 ms mel hop x 4 subsampling)
+WORD_MARK = "\u2581"  # SentencePiece "▁": a piece starting with it begins a new word
+START_OFFSET = 0.0  # seconds added to the first spike frame time (measured on held-out synthetic speech)
+END_OFFSET = 0.08  # seconds after the last spike's frame end when no audio is given (measured)
+ENERGY_HOP = 0.01  # seconds per energy frame
+ENERGY_FLOOR_PERCENTILE = 10  # percentile of frame energies taken as the noise floor
+ENERGY_ABOVE_FLOOR_DB = 10.0  # a frame louder than floor + this is speech
+ENERGY_BELOW_PEAK_DB = 40.0  # ... and not quieter than the word's peak minus this
+SILENCE_RUN = 0.12  # seconds of quiet that end a word (longer than a stop closure)
+MAX_TAIL = 0.8  # seconds the end may extend past the last spike
+
+
+def _token_runs(log_probs: np.ndarray, blank_id: int) -> list[tuple[int, int, int]]:
+    """Greedy CTC path as (token_id, first_frame, last_frame) runs: repeats collapsed, blanks dropped."""
+    best = np.argmax(log_probs, axis=1)
+    runs: list[tuple[int, int, int]] = []
+    prev = blank_id
+    for t, tok in enumerate(best.tolist()):
+        if tok != blank_id:
+            if tok == prev:
+                runs[-1] = (tok, runs[-1][1], t)
+            else:
+                runs.append((tok, t, t))
+        prev = tok
+    return runs
+
+
+def _group_words(runs: list[tuple[int, int, int]], pieces: Sequence[str]) -> list[list[tuple[int, int, int]]]:
+    """Split the token runs into words: a piece starting with WORD_MARK opens a new word."""
+    groups: list[list[tuple[int, int, int]]] = []
+    for run in runs:
+        if not groups or pieces[run[0]].startswith(WORD_MARK):
+            groups.append([run])
+        else:
+            groups[-1].append(run)
+    return groups
+
+
+def _confidence(log_probs: np.ndarray, group: list[tuple[int, int, int]]) -> float:
+    """Mean over the word's tokens of the token's peak posterior on its frames.
+
+    The peak posterior of a CTC spike is the model's probability that this token was emitted there; averaging
+    over tokens gives a word score in [0, 1] that drops when any piece was uncertain, without the length
+    penalty a product would have.
+    """
+    peaks = [float(np.exp(log_probs[first : last + 1, tok].max())) for tok, first, last in group]
+    return float(np.clip(np.mean(peaks), 0.0, 1.0))
+
+
+def _frame_energy_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Energy in dB of consecutive ENERGY_HOP frames of ``audio`` (mono)."""
+    hop = max(1, int(round(ENERGY_HOP * sample_rate)))
+    n = len(audio) // hop
+    frames = np.asarray(audio[: n * hop], dtype=np.float64).reshape(n, hop)
+    return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def _energy_end(energy_db: np.ndarray, floor_db: float, spike_end: float, start: float, limit: float) -> float | None:
+    """End of the sound that contains ``spike_end``: last loud frame before SILENCE_RUN of quiet, or None."""
+    first, last = int(start / ENERGY_HOP), min(len(energy_db), int(limit / ENERGY_HOP))
+    if last <= first:
+        return None
+    peak = energy_db[first:last].max()
+    loud = energy_db > max(floor_db + ENERGY_ABOVE_FLOOR_DB, peak - ENERGY_BELOW_PEAK_DB)
+    end, quiet, run_needed = None, 0, int(round(SILENCE_RUN / ENERGY_HOP))
+    for i in range(int(spike_end / ENERGY_HOP), last):
+        if loud[i]:
+            end, quiet = i, 0
+        else:
+            quiet += 1
+            if quiet >= run_needed:
+                break
+    return None if end is None else (end + 1) * ENERGY_HOP
+
+
+def words_from_ctc(
+    log_probs: np.ndarray,
+    pieces: Sequence[str],
+    blank_id: int,
+    *,
+    frame_shift: float = FRAME_SHIFT,
+    audio: np.ndarray | None = None,
+    sample_rate: int = 16000,
+) -> list[Word]:
+    """Greedy-decode one utterance's CTC log-posteriors (T, V+1) into timed words.
+
+    ``pieces[i]`` is the SentencePiece piece of token id i, ``blank_id`` the CTC blank (V in NeMo). Returns
+    ``Word(word, start, end, confidence)`` with times in seconds from the start of ``log_probs`` (and ``audio``,
+    which, when given, refines the word ends from the signal energy).
+    """
+    groups = [g for g in _group_words(_token_runs(log_probs, blank_id), pieces) if _text(g, pieces)]
+    duration = len(log_probs) * frame_shift
+    if audio is not None and len(audio):
+        duration = max(duration, len(audio) / sample_rate)
+        energy_db = _frame_energy_db(audio, sample_rate)
+        floor_db = float(np.percentile(energy_db, ENERGY_FLOOR_PERCENTILE)) if len(energy_db) else 0.0
+    starts = [max(0.0, g[0][1] * frame_shift + START_OFFSET) for g in groups]
+    words = []
+    for i, group in enumerate(groups):
+        limit = starts[i + 1] if i + 1 < len(groups) else duration
+        spike_end = (group[-1][2] + 1) * frame_shift
+        end = None
+        if audio is not None and len(audio):
+            end = _energy_end(energy_db, floor_db, spike_end, starts[i], min(limit, spike_end + MAX_TAIL))
+        if end is None:
+            end = spike_end + END_OFFSET
+        end = min(max(end, starts[i] + frame_shift), limit) if limit > starts[i] else starts[i]
+        words.append(Word(_text(group, pieces), round(starts[i], 3), round(end, 3), _confidence(log_probs, group)))
+    return words
+
+
+def _text(group: list[tuple[int, int, int]], pieces: Sequence[str]) -> str:
+    """The word spelled by a group of token runs (WORD_MARK removed)."""
+    return "".join(pieces[tok] for tok, _, _ in group).replace(WORD_MARK, "").strip()
