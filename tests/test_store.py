@@ -1,0 +1,108 @@
+"""asr.store: transcripts and edits survive reopening and a killed process; owners never see each other's work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from asr.store import NotFound, Store, db_path
+from asr.types import Segment, Transcript, Word
+
+
+def sample() -> Transcript:
+    words = [Word("dober", 0.5, 0.8, 0.97), Word("dan", 0.9, 1.2, 0.41), Word("danes", 2.5, 2.9, 0.9)]
+    segments = [Segment.from_words(0, words[:2]), Segment.from_words(1, words[2:])]
+    return Transcript(segments, {"filename": "a.wav", "duration": 3.0, "sha256": "x"},
+                      {"name": "tiny", "file_sha256": "y"}, "local-cpu", 1.5, {"max_chunk": 20.0})
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "db.sqlite3")
+    yield s
+    s.close()
+
+
+def test_roundtrip_keeps_every_field(store):
+    tid = store.create("alice", sample(), status="done")
+    assert store.load("alice", tid).to_dict() == sample().to_dict()
+    assert store.info("alice", tid) == {"filename": "a.wav", "audio_path": "", "status": "done", "error": ""}
+
+
+def test_edits_are_applied_logged_and_survive_reopening(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    tid = store.create("alice", sample(), status="done")
+    assert store.edit("alice", tid, 0, "text", "dober dan vsem")
+    assert store.edit("alice", tid, 1, "reviewed", True)
+    assert store.edit("alice", tid, 1, "start", 2.4)
+    assert not store.edit("alice", tid, 1, "reviewed", True), "an unchanged value is not an edit"
+    store.close()
+    reopened = Store(path)
+    t = reopened.load("alice", tid)
+    assert [s.text for s in t.segments] == ["dober dan vsem", "danes"]
+    assert [s.reviewed for s in t.segments] == [False, True]
+    assert t.segments[1].start == 2.4
+    assert [w.word for w in t.segments[0].words] == ["dober", "dan"], "the model's words stay"
+    assert [(h["segment"], h["field"], h["old"], h["new"]) for h in reopened.history("alice", tid)] == [
+        (0, "text", "dober dan", "dober dan vsem"), (1, "reviewed", 0, 1), (1, "start", 2.5, 2.4)]
+    summary = reopened.list("alice")[0]
+    assert (summary.id, summary.segments, summary.reviewed) == (tid, 2, 1)
+    reopened.close()
+
+
+def test_owners_are_isolated(store):
+    tid = store.create("alice", sample())
+    assert store.list("bob") == []
+    for call in (lambda: store.load("bob", tid), lambda: store.edit("bob", tid, 0, "text", "x"),
+                 lambda: store.delete("bob", tid), lambda: store.info("bob", tid)):
+        with pytest.raises(NotFound):
+            call()
+    assert store.load("alice", tid).segments[0].text == "dober dan"
+
+
+def test_replace_status_recover_and_delete(store):
+    tid = store.create("alice", Transcript([], {"filename": "a.wav"}))
+    store.replace("alice", tid, sample())
+    assert len(store.load("alice", tid).segments) == 2
+    assert store.recover() == 1
+    assert store.info("alice", tid)["status"] == "interrupted"
+    with pytest.raises(ValueError, match="status must be one of"):
+        store.set_status("alice", tid, "weird")
+    with pytest.raises(ValueError, match="field must be one of"):
+        store.edit("alice", tid, 0, "words", "x")
+    store.delete("alice", tid)
+    assert store.list("alice") == []
+
+
+def test_wal_mode_and_db_path(tmp_path, monkeypatch):
+    Store(tmp_path / "x.sqlite3").close()
+    with sqlite3.connect(tmp_path / "x.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    monkeypatch.delenv("PREPIS_DB", raising=False)
+    assert db_path(tmp_path) == tmp_path / "prepis.sqlite3"
+    monkeypatch.setenv("PREPIS_DB", str(tmp_path / "elsewhere.db"))
+    assert db_path(tmp_path) == tmp_path / "elsewhere.db"
+
+
+def test_an_edit_survives_sigkill_right_after_it(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    tid = store.create("alice", sample(), status="done")
+    store.close()
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        from asr.store import Store
+        s = Store({str(path)!r})
+        s.edit("alice", {tid!r}, 0, "text", "popravljeno besedilo")
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert Store(path).load("alice", tid).segments[0].text == "popravljeno besedilo"
