@@ -1,0 +1,54 @@
+"""`python -m asr` as a user runs it: files written, text on stdout, errors as one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import AUDIO
+from helpers import load_truth, wer
+
+CLIP = AUDIO / "wav16k_mono.wav"
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "asr", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_transcribe_to_several_formats(tmp_path, tiny_model):
+    result = run_cli("transcribe", CLIP, "--model", tiny_model, "--format", "srt,json", "-f", "txt",
+                     "-o", tmp_path / "intervju.srt", "--quiet")
+    assert result.returncode == 0, result.stderr
+    truth = load_truth(CLIP.with_suffix(".json"))
+    data = json.loads((tmp_path / "intervju.json").read_text(encoding="utf-8"))
+    assert wer(truth["text"], data["text"]) <= 0.25
+    assert data["model"]["name"] == "tiny-sl" and data["audio"]["filename"] == CLIP.name
+    assert (tmp_path / "intervju.txt").read_text(encoding="utf-8").split() == data["text"].split()
+    srt = (tmp_path / "intervju.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:0") and " --> " in srt
+    assert result.stdout == ""
+
+
+def test_plain_text_to_stdout_with_progress_on_stderr(tiny_model):
+    result = run_cli("transcribe", CLIP, "--model", tiny_model)
+    assert result.returncode == 0, result.stderr
+    truth = load_truth(CLIP.with_suffix(".json"))
+    assert wer(truth["text"], result.stdout) <= 0.25
+    assert "100%" in result.stderr
+
+
+def test_bad_input_is_one_clear_line(tmp_path, tiny_model):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio at all")
+    result = run_cli("transcribe", bad, "--model", tiny_model, "--quiet")
+    assert result.returncode == 1
+    assert "error: notes.wav is not an audio or video file that can be read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_says_what_exists(tmp_path):
+    result = run_cli("transcribe", CLIP, "--model", "whisper-large", "--quiet")
+    assert result.returncode == 2
+    assert "rsdo-2.0, protoverb-1.0" in result.stderr and "Traceback" not in result.stderr

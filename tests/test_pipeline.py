@@ -1,0 +1,156 @@
+"""End to end with the fixture model: every committed format, odd inputs, silence, and a long file.
+
+Truth comes from the synthesis (tests/fixtures/audio/*.json): exact words and word times.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import AUDIO
+from helpers import load_truth, wer, word_time_errors
+from scipy.signal import resample_poly
+
+from asr.audio import SAMPLE_RATE, decode_audio
+from asr.engine import load_engine
+from asr.options import TranscribeOptions
+from asr.pipeline import LocalBackend, transcribe
+from asr.segmenter import plan_chunks
+from asr.types import Word
+
+CLIPS = sorted(p for p in AUDIO.iterdir() if p.suffix != ".json" and p.with_suffix(".json").is_file())
+MAX_START_ERROR = 0.060  # seconds, mean over matched words
+MAX_END_ERROR = 0.150
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_model):
+    return LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu"))
+
+
+def check_invariants(transcript):
+    words = transcript.words
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False)), "word starts not monotonic"
+    assert all(w.start < w.end for w in words)
+    assert all(0.0 <= w.confidence <= 1.0 for w in words)
+    for s in transcript.segments:
+        assert s.text == " ".join(w.word for w in s.words)
+        assert s.start == s.words[0].start and s.end == s.words[-1].end
+        assert all(s.start <= w.start and w.end <= s.end for w in s.words)
+    ends = [s.end for s in transcript.segments]
+    starts = [s.start for s in transcript.segments]
+    assert all(e <= s for e, s in zip(ends, starts[1:], strict=False)), "segments overlap"
+
+
+def test_the_fixtures_cover_every_promised_format():
+    suffixes = {p.suffix for p in CLIPS}
+    assert {".wav", ".flac", ".mp3", ".ogg", ".m4a", ".webm", ".mp4"} <= suffixes
+
+
+def test_every_committed_format(backend):
+    refs, hyps, all_truth, all_hyp = [], [], [], []
+    for clip in CLIPS:
+        truth = load_truth(clip.with_suffix(".json"))
+        transcript = transcribe(backend, clip)
+        check_invariants(transcript)
+        assert transcript.audio["filename"] == clip.name
+        assert transcript.model["name"] == "tiny-sl" and len(transcript.model["file_sha256"]) == 64
+        assert transcript.backend == "local-cpu"
+        refs.append(truth["text"])
+        hyps.append(transcript.text)
+        all_truth += [Word(w["word"], w["start"] + 1000 * len(refs), w["end"] + 1000 * len(refs), 1.0)
+                      for w in truth["words"]]
+        all_hyp += [w.shifted(1000 * len(refs)) for w in transcript.words]
+        assert wer(truth["text"], transcript.text) <= 0.25, (clip.name, transcript.text)
+    total = wer(" ".join(refs), " ".join(hyps))
+    start_err, end_err, matched = word_time_errors(all_truth, all_hyp)
+    print(f"clips={len(CLIPS)} WER={total:.3%} start={start_err * 1000:.0f} ms end={end_err * 1000:.0f} ms "
+          f"matched={matched}")
+    assert total <= 0.10
+    assert matched >= 0.9 * len(all_truth)
+    assert start_err <= MAX_START_ERROR
+    assert end_err <= MAX_END_ERROR
+
+
+def reference_clip():
+    clip = AUDIO / "wav16k_mono.wav"
+    return clip, load_truth(clip.with_suffix(".json"))
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (48000, 1), (44100, 6)])
+def test_odd_rates_and_channel_counts(backend, tmp_path, rate, channels):
+    clip, truth = reference_clip()
+    samples = decode_audio(clip)
+    g = np.gcd(rate, SAMPLE_RATE)
+    resampled = resample_poly(samples, rate // g, SAMPLE_RATE // g)
+    path = tmp_path / f"odd-{rate}-{channels}.wav"
+    sf.write(path, np.repeat(resampled[:, None], channels, axis=1), rate, subtype="PCM_16")
+    transcript = transcribe(backend, path)
+    assert wer(truth["text"], transcript.text) <= 0.25
+    start_err, _, _ = word_time_errors(truth["words"], transcript.words)
+    assert start_err <= 2 * MAX_START_ERROR
+
+
+@pytest.mark.parametrize("kind", ["zeros", "quiet noise"])
+def test_silence_gives_an_empty_transcript(backend, kind):
+    rng = np.random.default_rng(0)
+    samples = np.zeros(10 * SAMPLE_RATE) if kind == "zeros" else 0.003 * rng.standard_normal(10 * SAMPLE_RATE)
+    buf = io.BytesIO()
+    sf.write(buf, samples, SAMPLE_RATE, format="WAV")
+    transcript = transcribe(backend, buf.getvalue(), filename="tiho.wav")
+    assert transcript.segments == [] and transcript.text == ""
+    assert transcript.audio["filename"] == "tiho.wav" and transcript.audio["duration"] == 10.0
+
+
+def build_long_audio(min_seconds: float, seed: int = 7):
+    """Concatenate the committed clips (decoded) with varied gaps, some too short to cut at; shift the truth."""
+    rng = np.random.default_rng(seed)
+    clips = [(decode_audio(c), load_truth(c.with_suffix(".json"))) for c in CLIPS]
+    parts, words, t = [], [], 0.0
+    while t < min_seconds:
+        samples, truth = clips[rng.integers(len(clips))]
+        gap = float(rng.choice([0.05, 0.15, 0.4, 1.0, 2.5]))
+        parts += [samples, np.zeros(int(gap * SAMPLE_RATE), np.float32)]
+        words += [Word(w["word"], w["start"] + t, w["end"] + t, 1.0) for w in truth["words"]]
+        t += (samples.size + int(gap * SAMPLE_RATE)) / SAMPLE_RATE
+    return np.concatenate(parts), words
+
+
+def test_long_file_chunked_matches_clip_by_clip(backend, tmp_path):
+    samples, truth_words = build_long_audio(600)
+    path = tmp_path / "long.flac"
+    sf.write(path, samples, SAMPLE_RATE, subtype="PCM_16")
+    options = TranscribeOptions(max_chunk=20.0)
+    transcript = transcribe(backend, path, options)
+    check_invariants(transcript)
+    truth_text = " ".join(w.word for w in truth_words)
+    long_wer = wer(truth_text, transcript.text)
+    one_by_one = " ".join(transcribe(backend, c).text for c in CLIPS)
+    clip_wer = wer(" ".join(load_truth(c.with_suffix(".json"))["text"] for c in CLIPS), one_by_one)
+    chunks = list(plan_chunks(decode_audio(path), options.max_chunk))
+    print(f"long: {samples.size / SAMPLE_RATE:.0f} s, {len(chunks)} chunks, WER {long_wer:.3%} "
+          f"(clips one by one {clip_wer:.3%})")
+    assert samples.size / SAMPLE_RATE >= 600 and len(chunks) >= 30
+    assert long_wer <= clip_wer + 0.005
+    check_cuts(chunks, truth_words, transcript.words)
+
+
+def check_cuts(chunks, truth_words, hyp_words):
+    """At every cut, each true word within 2 s of it is matched by exactly one recognised word."""
+    for cut in (c.end / SAMPLE_RATE for c in chunks[:-1]):
+        near = [w for w in truth_words if abs(w.start - cut) < 2 or abs(w.end - cut) < 2]
+        for w in near:
+            overlapping = [h for h in hyp_words if min(h.end, w.end) - max(h.start, w.start) > 0.5 * (w.end - w.start)]
+            assert len(overlapping) == 1, f"word {w.word!r} at {w.start:.2f}s near cut {cut:.2f}s: {overlapping}"
+
+
+def test_transcript_json_round_trips(backend):
+    clip, _ = reference_clip()
+    transcript = transcribe(backend, clip)
+    from asr.types import Transcript
+
+    assert Transcript.from_dict(json.loads(json.dumps(transcript.to_dict()))) == transcript
