@@ -23,6 +23,10 @@ from asr.types import Word
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
+# glibc mallopt parameters: keep freed memory instead of returning it to the OS after every chunk; page faults
+# took 28 % of CPU time at 20-30 s chunks with the defaults (see docs/benchmarks.md)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX = -1, -2, -4
+TOP_PAD = 1 << 30  # bytes
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -36,6 +40,27 @@ def resolve_device(device: str = "auto") -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def tune_allocator() -> None:
+    """Make glibc's malloc keep and reuse large blocks (like MALLOC_MMAP_MAX_=0 MALLOC_TOP_PAD_=1G)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is None or not hasattr(libc, "mallopt"):
+        return  # not glibc: nothing to tune
+    libc.mallopt(M_MMAP_MAX, 0)
+    libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
+    libc.mallopt(M_TOP_PAD, TOP_PAD)
+
+
+def use_sdpa(model) -> None:
+    """Switch NeMo's attention layers to torch's scaled_dot_product_attention (same outputs, faster)."""
+    for module in model.modules():
+        if hasattr(module, "use_pytorch_sdpa"):
+            module.use_pytorch_sdpa = True
 
 
 def file_sha256(path: Path) -> str:
@@ -89,6 +114,9 @@ class Engine:
         if not hasattr(model, "decoder") or not hasattr(model.decoder, "num_classes_with_blank"):
             raise ValueError(f"{self.path.name} is not a CTC model; Prepis runs NeMo CTC models.")
         model.preprocessor.featurizer.pad_to = 0
+        use_sdpa(model)
+        if self.device == "cpu":
+            tune_allocator()
         self.model = model.eval()
         self.blank_id = model.decoder.num_classes_with_blank - 1
         self.pieces = [model.tokenizer.ids_to_tokens([i])[0] for i in range(self.blank_id)]
