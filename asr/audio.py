@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,20 +78,25 @@ def decode_audio(source: AudioSource, limits: AudioLimits = AudioLimits()) -> np
 
 
 def _decode_stream(container, name: str, limits: AudioLimits) -> np.ndarray:
+    """Decode into one buffer sized from the container's duration (grown if that was short): the decoded
+    audio is held once, not once in pieces and again when joined."""
     stream = container.streams.audio[0]
     # keep the channels and average them: FFmpeg's surround-to-mono matrix adds them up and clips
     resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
     max_samples = int(limits.max_duration * SAMPLE_RATE)
-    pieces, n = [], 0
-    for frame in container.decode(stream):
-        for out in resampler.resample(frame):
-            pieces.append(out.to_ndarray().mean(axis=0))
-            n += pieces[-1].size
-        if n > max_samples:
+    expected = container.duration / av.time_base if container.duration else 60.0  # seconds
+    buffer = np.empty(min(int((expected + 1.0) * SAMPLE_RATE), max_samples + SAMPLE_RATE), np.float32)
+    n = 0
+    frames = (out for frame in container.decode(stream) for out in resampler.resample(frame))
+    for out in itertools.chain(frames, resampler.resample(None)):
+        mono = out.to_ndarray().mean(axis=0)
+        if n + mono.size > max_samples:
             raise AudioError(_too_long(name, limits))
-    for out in resampler.resample(None):
-        pieces.append(out.to_ndarray().mean(axis=0))
-    return np.concatenate(pieces).astype(np.float32, copy=False) if pieces else np.zeros(0, np.float32)
+        if n + mono.size > buffer.size:
+            buffer = np.resize(buffer, max(n + mono.size, int(buffer.size * 1.5)))
+        buffer[n : n + mono.size] = mono
+        n += mono.size
+    return buffer[:n]
 
 
 def describe_duration(seconds: float) -> str:
