@@ -154,3 +154,17 @@ def test_transcript_json_round_trips(backend):
     from asr.types import Transcript
 
     assert Transcript.from_dict(json.loads(json.dumps(transcript.to_dict()))) == transcript
+
+
+def test_model_info_remap_rules_are_applied(backend, tmp_path, tiny_model):
+    from asr.engine import Engine
+
+    clip, _ = reference_clip()
+    first = transcribe(backend, clip).words[0].word
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "conformer_ctc_bpe.nemo").symlink_to(tiny_model)
+    (folder / "model.info").write_text(f"features:\n  remap:\n    {first}: PREPIS\n", encoding="utf-8")
+    remapped = transcribe(LocalBackend(Engine(folder / "conformer_ctc_bpe.nemo", device="cpu")), clip)
+    assert remapped.words[0].word == "PREPIS"
+    assert first not in remapped.text.split()
