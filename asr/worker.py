@@ -1,0 +1,238 @@
+"""RunPod serverless worker: the seed's request and response, plus what the fan-out client needs.
+
+Start it with `python -m asr.worker` (on RunPod), or `python -m asr.worker --rp_serve_api --rp_api_port 8000`
+for the runpod package's local test server (POST /runsync, POST /run then POST /status/{id}).
+Nothing happens at import; the model (ASR_MODEL) is loaded once per process, before the first job.
+
+Request `{"input": {...}}`, every key optional except one of the two audio sources:
+  audio_base64  the bytes of any audio/video file the core decodes (WAV, FLAC, MP3, OGG, M4A, ...), base64
+  audio_url     or an http(s) address to download it from (size-limited)
+  filename      shown in logs only
+  timestamps    true: add `segments` with timed words and confidences
+  chunks        [[start, end], ...] sample ranges (16 kHz) to recognise, as the client planned them over the
+                whole recording; without it the worker finds speech itself, as the local backend does
+  max_chunk, batch_size   as in asr.options.TranscribeOptions
+Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend"[, "segments"]}.
+Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from asr.audio import DEFAULT_MAX_DURATION
+from asr.options import TranscribeOptions
+from asr.pipeline import LocalBackend, Progress, batched, no_progress, transcribe
+from asr.segmenter import Chunk
+from asr.types import Transcript
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_MB = 200  # megabytes of encoded audio accepted (base64 is capped lower by RunPod itself: 10/20 MB)
+URL_TIMEOUT = 30  # seconds without data before an audio_url download gives up
+URL_BLOCK = 1 << 20  # bytes per read
+MAX_CHUNKS = 100_000  # ranges in one request
+ENV_MAX_SECONDS = "PREPIS_WORKER_MAX_SECONDS"  # longest audio a job may carry (default: the core's limit)
+ENV_MAX_MB = "PREPIS_WORKER_MAX_MB"  # biggest encoded audio a job may carry
+
+
+class RequestError(ValueError):
+    """The job's input cannot be used; the message tells the caller what to send instead."""
+
+
+@dataclass(frozen=True)
+class Request:
+    audio: bytes
+    filename: str
+    timestamps: bool
+    chunks: tuple[tuple[int, int], ...] | None
+    options: TranscribeOptions
+
+
+def worker_options(env: os._Environ | dict = os.environ) -> TranscribeOptions:
+    """The limits this worker applies to every job (environment variables, read when called)."""
+    try:
+        max_seconds = float(env.get(ENV_MAX_SECONDS) or DEFAULT_MAX_DURATION)
+        max_mb = float(env.get(ENV_MAX_MB) or DEFAULT_MAX_MB)
+    except ValueError as e:
+        raise ValueError(f"{ENV_MAX_SECONDS} and {ENV_MAX_MB} must be numbers: {e}") from e
+    return TranscribeOptions(max_duration=max_seconds, max_bytes=int(max_mb * 1024**2))
+
+
+def parse_request(job_input, limits: TranscribeOptions) -> Request:
+    """Validate a job's input; RequestError (or ValueError from the options) says what is wrong."""
+    if not isinstance(job_input, dict):
+        raise RequestError("The job input must be a JSON object with audio_base64 (or audio_url).")
+    if job_input.get("audio_base64"):
+        audio = read_base64(job_input["audio_base64"], limits.max_bytes)
+    elif job_input.get("audio_url"):
+        audio = download(job_input["audio_url"], limits.max_bytes)
+    else:
+        raise RequestError("The job has no audio: send the file's bytes as audio_base64, or an audio_url.")
+    options = TranscribeOptions(
+        max_chunk=_number(job_input, "max_chunk", TranscribeOptions.max_chunk),
+        batch_size=int(_number(job_input, "batch_size", TranscribeOptions.batch_size)),
+        max_duration=limits.max_duration,
+        max_bytes=limits.max_bytes,
+    )
+    return Request(audio, str(job_input.get("filename") or "audio"), bool(job_input.get("timestamps")),
+                   parse_chunks(job_input.get("chunks")), options)
+
+
+def _number(job_input: dict, key: str, default: float) -> float:
+    value = job_input.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestError(f"{key} must be a number, not {value!r}.")
+    return value
+
+
+def read_base64(text, max_bytes: int) -> bytes:
+    if not isinstance(text, str):
+        raise RequestError("audio_base64 must be a string holding the base64-encoded audio file.")
+    if text.startswith("data:") and "," in text[:200]:  # a data: URI from a browser
+        text = text.split(",", 1)[1]
+    text = "".join(text.split())
+    if len(text) // 4 * 3 > max_bytes:
+        raise RequestError(f"The audio is {len(text) * 3 / 4 / 1024**2:.1f} MB; this worker accepts at most "
+                           f"{max_bytes / 1024**2:.0f} MB. Split the recording or compress it (FLAC, MP3).")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise RequestError(f"audio_base64 is not valid base64 ({e}). Encode the file's bytes with base64.") from e
+
+
+def download(url, max_bytes: int) -> bytes:
+    """Fetch audio_url, refusing anything bigger than max_bytes; the message never repeats the URL's query."""
+    import requests
+
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RequestError("audio_url must be an http:// or https:// address.")
+    where = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    try:
+        with requests.get(url, stream=True, timeout=URL_TIMEOUT) as r:
+            if r.status_code != 200:
+                raise RequestError(f"audio_url {where} could not be downloaded: the server answered HTTP "
+                                   f"{r.status_code}.")
+            data = bytearray()
+            for block in r.iter_content(URL_BLOCK):
+                data += block
+                if len(data) > max_bytes:
+                    raise RequestError(f"The audio at {where} is bigger than this worker's limit of "
+                                       f"{max_bytes / 1024**2:.0f} MB. Split the recording or compress it.")
+    except requests.RequestException as e:
+        raise RequestError(f"audio_url {where} could not be downloaded ({type(e).__name__}).") from e
+    return bytes(data)
+
+
+def parse_chunks(value) -> tuple[tuple[int, int], ...] | None:
+    if value is None:
+        return None
+    message = "chunks must be a list of [start, end] sample ranges in order, not overlapping, start < end."
+    if not isinstance(value, list) or not value or len(value) > MAX_CHUNKS:
+        raise RequestError(message)
+    chunks, previous_end = [], 0
+    for item in value:
+        if (not isinstance(item, (list, tuple)) or len(item) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)):
+            raise RequestError(message)
+        start, end = item
+        if not previous_end <= start < end:
+            raise RequestError(message)
+        chunks.append((start, end))
+        previous_end = end
+    return tuple(chunks)
+
+
+class PlannedBackend:
+    """The local backend on chunks planned by the client over the whole recording, so cuts match a local run."""
+
+    def __init__(self, local: LocalBackend, chunks: tuple[tuple[int, int], ...]):
+        self.local = local
+        self.chunks = [Chunk(start, end) for start, end in chunks]
+
+    def stream(self, samples: np.ndarray, options: TranscribeOptions, progress: Progress = no_progress):
+        if self.chunks[-1].end > samples.size:
+            raise RequestError(f"chunks reach sample {self.chunks[-1].end}, but the audio has {samples.size} "
+                               "samples at 16 kHz.")
+        for batch in batched(self.chunks, options.batch_size):
+            recognized = self.local.engine.recognize([samples[c.start : c.end] for c in batch])
+            yield [w.shifted(c.offset) for c, words in zip(batch, recognized, strict=True) for w in words]
+
+    def describe(self) -> tuple[dict, str]:
+        return self.local.describe()
+
+
+@functools.lru_cache(maxsize=1)
+def get_backend() -> LocalBackend:
+    """The process-wide local backend for ASR_MODEL / ASR_DEVICE: loaded on first use, then reused."""
+    from asr import models
+    from asr.config import load_settings
+    from asr.engine import load_engine
+
+    settings = load_settings()
+    path, name = models.ensure(settings.model, settings.models_dir)
+    return LocalBackend(load_engine(str(path), name, settings.device))
+
+
+def run(request: Request) -> dict:
+    """Transcribe one validated request through the same pipeline as the local backend."""
+    backend = get_backend()
+    if request.chunks is not None:
+        backend = PlannedBackend(backend, request.chunks)
+    transcript = transcribe(backend, request.audio, request.options, filename=request.filename)
+    return to_output(transcript, request.timestamps)
+
+
+def to_output(transcript: Transcript, timestamps: bool) -> dict:
+    output = {
+        "text": transcript.text,
+        "processing_time": transcript.processing_time,
+        "duration": transcript.audio.get("duration"),
+        "model": transcript.model,
+        "backend": transcript.backend,
+    }
+    if timestamps:
+        output["segments"] = [asdict(s) for s in transcript.segments]
+    return output
+
+
+def handler(job: dict) -> dict:
+    """RunPod's entry point: one job in, the seed's answer out; failures as {"error": "<sentence>"}."""
+    started = time.perf_counter()
+    job_input = job.get("input") if isinstance(job, dict) else None
+    try:
+        request = parse_request(job_input, worker_options())
+        log.info("job %s: %s, %.1f MB", job.get("id"), request.filename, len(request.audio) / 1024**2)
+        output = run(request)
+    except ValueError as e:  # RequestError, AudioError (bad, too long or too big audio), bad options
+        log.info("job %s refused: %s", job.get("id") if isinstance(job, dict) else None, e)
+        return {"error": str(e)}
+    except Exception as e:  # anything else still reaches the caller as a sentence, with the details in the log
+        log.exception("job %s failed", job.get("id"))
+        return {"error": f"The worker failed while transcribing ({type(e).__name__}: {e})."}
+    log.info("job %s done in %.2f s", job.get("id"), time.perf_counter() - started)
+    return output
+
+
+def main() -> None:
+    import runpod
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker_options()  # refuse bad limits before taking jobs
+    backend = get_backend()  # load the model before the first job, not during it
+    log.info("model %s ready on %s", backend.describe()[0].get("name"), backend.describe()[1])
+    runpod.serverless.start({"handler": handler})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The RunPod worker, run for real: `python -m asr.worker --rp_serve_api` with the fixture model, driven over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import requests
+import soundfile as sf
+from conftest import AUDIO
+from runpod_cloud import ROOT, WorkerProcess
+
+from asr.audio import SAMPLE_RATE
+from asr.engine import file_sha256, load_engine
+from asr.pipeline import LocalBackend, transcribe
+
+MAX_SECONDS = 120  # the worker's duration limit in this module (PREPIS_WORKER_MAX_SECONDS)
+MAX_MB = 1  # its size limit (PREPIS_WORKER_MAX_MB)
+CLIP = AUDIO / "wav16k_mono.wav"
+HTTP_TIMEOUT = 300  # seconds per request to the worker
+
+
+@pytest.fixture(scope="module")
+def worker(tiny_model, tmp_path_factory):
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    limits = {"PREPIS_WORKER_MAX_SECONDS": str(MAX_SECONDS), "PREPIS_WORKER_MAX_MB": str(MAX_MB)}
+    with WorkerProcess(tiny_model, log, **limits) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def local(tiny_model):
+    return LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu"))
+
+
+def runsync(worker, job_input) -> dict:
+    return requests.post(f"{worker.url}/runsync", json={"input": job_input}, timeout=HTTP_TIMEOUT).json()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def test_importing_the_worker_starts_nothing():
+    code = "import sys, asr.worker; print('runpod' in sys.modules, 'nemo' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "False"], out.stderr
+
+
+def test_seed_request_gives_the_local_text(worker, local):
+    """The original handler's exact request and answer shape; the text is the local backend's."""
+    request = {"input": {"audio_base64": b64(CLIP.read_bytes()), "filename": "test.wav"}}
+    answer = requests.post(f"{worker.url}/runsync", json=request, timeout=HTTP_TIMEOUT).json()
+    assert answer["status"] == "COMPLETED", answer
+    output = answer["output"]
+    assert {"text", "processing_time"} <= output.keys() and "segments" not in output
+    assert isinstance(output["processing_time"], float) and output["processing_time"] > 0
+    expected = transcribe(local, CLIP).text
+    assert expected and output["text"] == expected
+
+
+def test_run_then_status_with_timestamps(worker, local, tiny_model):
+    """POST /run + POST /status/{id} of the test server; any format the core decodes (here MP3)."""
+    clip = AUDIO / "mp3.mp3"
+    job = requests.post(f"{worker.url}/run", json={"input": {"audio_base64": b64(clip.read_bytes()),
+                                                             "timestamps": True}}, timeout=HTTP_TIMEOUT).json()
+    answer = requests.post(f"{worker.url}/status/{job['id']}", timeout=HTTP_TIMEOUT).json()
+    assert answer["status"] == "COMPLETED", answer
+    output = answer["output"]
+    expected = transcribe(local, clip)
+    assert output["text"] == expected.text
+    words = [w for s in output["segments"] for w in s["words"]]
+    assert [(w["word"], w["start"], w["end"]) for w in words] == [(w.word, w.start, w.end) for w in expected.words]
+    assert all(0 <= w["confidence"] <= 1 for w in words)
+    assert output["model"] == {"name": tiny_model.stem, "file_sha256": file_sha256(tiny_model)}
+    assert output["duration"] == expected.audio["duration"]
+
+
+def test_audio_url_and_planned_chunks(worker, local, file_server):
+    """audio_url instead of base64; `chunks` recognises exactly the given ranges (times relative to the audio)."""
+    file_server.files["/clip.flac"] = (AUDIO / "flac.flac").read_bytes()
+    chunks = [[0, 5 * SAMPLE_RATE], [5 * SAMPLE_RATE, 11 * SAMPLE_RATE]]
+    answer = runsync(worker, {"audio_url": f"{file_server.url}/clip.flac", "timestamps": True, "chunks": chunks})
+    assert answer["status"] == "COMPLETED", answer
+    samples = sf.read(AUDIO / "flac.flac", dtype="float32")[0]
+    expected = [w.shifted(c[0] / SAMPLE_RATE) for c in chunks
+                for w in local.engine.recognize([samples[c[0] : c[1]]])[0]]
+    got = [w for s in answer["output"]["segments"] for w in s["words"]]
+    assert expected and [(w["word"], w["start"]) for w in got] == [(w.word, w.start) for w in expected]
+
+
+def silent_flac(seconds: float) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros(int(seconds * SAMPLE_RATE), np.int16), SAMPLE_RATE, format="FLAC")
+    return buf.getvalue()
+
+
+BAD_INPUTS = {
+    "not base64": ({"audio_base64": "this is not base64!"}, "not valid base64"),
+    "not audio": ({"audio_base64": b64(b"<html>hello</html>" * 50)}, "not an audio or video file"),
+    "too long": ({"audio_base64": b64(silent_flac(MAX_SECONDS + 5))}, "is longer than the limit of 2 min"),
+    "too big": ({"audio_base64": b64(bytes(MAX_MB * 1024**2 + 10))}, f"at most {MAX_MB} MB"),
+    "no audio": ({"filename": "x.wav"}, "has no audio"),
+    "bad url": ({"audio_url": "file:///etc/passwd"}, "http:// or https://"),
+    "bad chunks": ({"audio_base64": b64(CLIP.read_bytes()), "chunks": [[5, 2]]}, "chunks must be"),
+    "bad option": ({"audio_base64": b64(CLIP.read_bytes()), "max_chunk": 0.1}, "max_chunk=0.1 is not allowed"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input_fails_the_job_with_a_sentence(worker, case):
+    job_input, phrase = BAD_INPUTS[case]
+    answer = runsync(worker, job_input)
+    assert answer["status"] == "FAILED" and "output" not in answer
+    assert isinstance(answer["error"], str) and phrase in answer["error"], answer["error"]
+    assert "Traceback" not in answer["error"]
+
+
+def test_too_big_download_is_refused(worker, file_server):
+    file_server.files["/big.wav?token=secret"] = bytes(MAX_MB * 1024**2 + 1000)
+    answer = runsync(worker, {"audio_url": f"{file_server.url}/big.wav?token=secret"})
+    assert answer["status"] == "FAILED" and f"limit of {MAX_MB} MB" in answer["error"]
+    assert "secret" not in answer["error"]
+    missing = runsync(worker, {"audio_url": f"{file_server.url}/missing.wav"})
+    assert missing["status"] == "FAILED" and "HTTP 404" in missing["error"]
+
+
+def test_the_model_is_loaded_once_before_the_first_job(worker):
+    text = worker.log_text()
+    assert text.count("model tiny-sl ready") == 1
+    assert text.index("model tiny-sl ready") < text.index("Starting API server")
