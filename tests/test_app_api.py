@@ -1,0 +1,116 @@
+"""The launched app through gradio_client: /transcribe gives the core's words and times, /export every format.
+
+One app (`python app.py`, fixture model) serves the module; a second one checks login and that the RunPod
+key never reaches the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from app_server import AppServer, model_for_tests
+from conftest import AUDIO
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from asr.engine import load_engine
+from asr.exports import FORMATS, export
+from asr.pipeline import LocalBackend, transcribe
+from asr.types import Transcript
+
+CLIP = AUDIO / "wav16k_mono.wav"
+VIDEO = AUDIO / "video.mp4"
+TIME_TOLERANCE = 0.001  # seconds: the same model on the same machine gives the same times
+
+
+@pytest.fixture(scope="module")
+def model(request):
+    return model_for_tests(request)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, model):
+    with AppServer(tmp_path_factory.mktemp("app"), model) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return Client(app.url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def core(model):
+    backend = LocalBackend(load_engine(str(model), model.stem, "cpu"))
+    return {clip: transcribe(backend, clip) for clip in (CLIP, VIDEO)}
+
+
+@pytest.fixture(scope="module")
+def api_result(client):
+    return client.predict(handle_file(str(CLIP)), api_name="/transcribe")
+
+
+def test_the_named_endpoints_are_documented_and_the_ui_events_are_not(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/transcribe", "/export"}
+
+
+@pytest.mark.parametrize("clip", [CLIP, VIDEO], ids=["wav", "mp4"])
+def test_transcribe_gives_the_core_words_and_times(client, core, api_result, clip):
+    result = api_result if clip == CLIP else client.predict(handle_file(str(clip)), api_name="/transcribe")
+    expected = core[clip]
+    got = Transcript.from_dict(result)
+    assert got.words, "the fixture clip has speech"
+    assert [w.word for w in got.words] == [w.word for w in expected.words]
+    for g, e in zip(got.words, expected.words, strict=True):
+        assert abs(g.start - e.start) <= TIME_TOLERANCE and abs(g.end - e.end) <= TIME_TOLERANCE, (g, e)
+    assert [(s.start, s.end, s.text) for s in got.segments] == [(s.start, s.end, s.text) for s in expected.segments]
+    assert result["text"] == expected.text
+    assert result["audio"]["filename"] == clip.name and result["audio"]["sha256"] == expected.audio["sha256"]
+    assert result["model"] == expected.model and result["backend"] == "local-cpu"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_gives_the_core_bytes(client, api_result, fmt):
+    path = client.predict(api_result, fmt, api_name="/export")
+    assert path.endswith(f"wav16k_mono.{fmt}")
+    with open(path, "rb") as f:
+        assert f.read() == export(Transcript.from_dict(api_result), fmt)
+
+
+def test_export_reflects_an_edited_transcript(client, api_result):
+    edited = json.loads(json.dumps(api_result))
+    edited["segments"][0]["text"] = "popravljeno besedilo"
+    with open(client.predict(edited, "srt", api_name="/export"), encoding="utf-8") as f:
+        srt = f.read()
+    assert "popravljeno besedilo" in srt.split("\n\n")[0]
+
+
+def test_errors_are_plain_messages(client, tmp_path):
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("this is not audio")
+    with pytest.raises(AppError) as info:
+        client.predict(handle_file(str(not_audio)), api_name="/transcribe")
+    assert "not an audio or video file" in str(info.value) and "Traceback" not in str(info.value)
+    with pytest.raises(AppError, match="pdf is not in the list of choices"):
+        client.predict({"segments": []}, "pdf", api_name="/export")
+    with pytest.raises(AppError, match="not a transcript"):
+        client.predict({"segments": [{"text": "x"}]}, "srt", api_name="/export")
+
+
+def test_login_and_the_runpod_key_stays_on_the_server(tmp_path, model):
+    key = "rp-secret-key-1234567890"
+    with AppServer(tmp_path, model, PREPIS_USERS="ana:geslo-ena,bor:geslo-dve", RUNPOD_API_KEY=key,
+                   RUNPOD_ENDPOINT_ID="endpoint-x") as server:
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client raises a plain ValueError on a refused login)
+            Client(server.url, verbose=False, auth=("ana", "wrong"))
+        client = Client(server.url, verbose=False, auth=("ana", "geslo-ena"))
+        assert "/transcribe" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        config = client.config
+        assert key not in json.dumps(config)
+        with urllib.request.urlopen(server.url) as page:  # the login page
+            assert key not in page.read().decode()
+        where = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "where")
+        assert where["props"]["visible"] is True, "with RunPod configured the reviewer may choose it"

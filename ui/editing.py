@@ -1,0 +1,110 @@
+"""Handlers of the review view: choose a segment, correct it, mark it reviewed, jump to uncertain words,
+download. Every change is written to the store before the handler returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import gradio as gr
+
+from asr.store import Store
+from asr.types import Transcript
+from ui import review
+from ui.config import AppConfig
+from ui.handlers import export_file, user_error
+from ui.i18n import t
+
+
+class Editing:
+    def __init__(self, store: Store, config: AppConfig):
+        self.store, self.config = store, config
+
+    def _load(self, owner: str, tid: str | None, lang: str) -> Transcript:
+        if not tid:
+            raise gr.Error(t(lang, "no_transcript"))
+        try:
+            return self.store.load(owner, tid)
+        except Exception as e:
+            raise user_error(lang, e) from e
+
+    def focus(self, transcript: Transcript, idx: int | None, lang: str, at: float | None = None):
+        """(sel, player, details, mark button) for segment `idx`; the player moves to `at` or its start."""
+        if idx is None or not 0 <= idx < len(transcript.segments):
+            return None, gr.skip(), gr.update(value=None, visible=False), gr.update(value=t(lang, "mark"))
+        seg = transcript.segments[idx]
+        position = seg.start if at is None else at
+        details = gr.update(value=review.marked_words(seg, self.config.low_confidence), visible=True)
+        return (idx, gr.update(playback_position=round(position, 2)), details,
+                gr.update(value=t(lang, "unmark" if seg.reviewed else "mark")))
+
+    def on_select(self, tid: str | None, owner: str, lang: str, evt: gr.SelectData):
+        transcript = self._load(owner, tid, lang)
+        idx = review.segment_index(evt.row_value[0]) if evt.row_value else evt.index[0]
+        return self.focus(transcript, idx, lang)
+
+    def on_next_unsure(self, tid: str | None, sel: int | None, owner: str, lang: str):
+        transcript = self._load(owner, tid, lang)
+        found = review.next_unsure(transcript, sel, self.config.low_confidence)
+        if found is None:
+            gr.Info(t(lang, "no_unsure"))
+            return self.focus(transcript, sel, lang)
+        idx, word = found
+        return self.focus(transcript, idx, lang, at=review.seek_time(word))
+
+    def on_mark(self, tid: str | None, sel: int | None, owner: str, lang: str):
+        """Toggle "reviewed" on the chosen segment; after marking one, move on to the next."""
+        transcript = self._load(owner, tid, lang)
+        if sel is None or not 0 <= sel < len(transcript.segments):
+            raise gr.Error(t(lang, "no_selection"))
+        self._refuse_while_running(owner, tid, lang)
+        reviewed = not transcript.segments[sel].reviewed
+        self.store.edit(owner, tid, sel, "reviewed", reviewed)
+        transcript = self.store.load(owner, tid)
+        following = sel + 1 if reviewed and sel + 1 < len(transcript.segments) else sel
+        table = review.table(transcript, lang, self.config.low_confidence)
+        return (table, review.share(transcript, lang), saved(lang), *self.focus(transcript, following, lang))
+
+    def on_edit(self, rows, tid: str | None, sel: int | None, owner: str, lang: str):
+        """Save what the reviewer changed in the table; a time that is not valid is put back as it was."""
+        transcript = self._load(owner, tid, lang)
+        self._refuse_while_running(owner, tid, lang)
+        edits, bad = review.table_edits(_rows(rows), transcript)
+        for edit in edits:
+            self.store.edit(owner, tid, edit.segment, edit.field, edit.value)
+        transcript = self.store.load(owner, tid)
+        if bad:
+            gr.Warning(t(lang, "bad_time", value=bad[0]))
+        retimed = bad or any(e.field != "text" for e in edits)
+        table = review.table(transcript, lang, self.config.low_confidence) if retimed else gr.skip()
+        details = gr.skip()
+        if sel is not None and any(e.segment == sel for e in edits):
+            details = review.marked_words(transcript.segments[sel], self.config.low_confidence)
+        player = gr.update(subtitles=review.subtitles(transcript)) if edits else gr.skip()
+        return table, review.share(transcript, lang), saved(lang) if edits else gr.skip(), details, player
+
+    def on_export(self, tid: str | None, fmt: str, owner: str, lang: str):
+        transcript = self._load(owner, tid, lang)
+        try:
+            return gr.update(value=str(export_file(transcript, fmt)), visible=True)
+        except Exception as e:
+            raise user_error(lang, e) from e
+
+    def _refuse_while_running(self, owner: str, tid: str, lang: str) -> None:
+        if self.store.info(owner, tid)["status"] == "running":
+            raise gr.Error(t(lang, "busy"))
+
+
+def saved(lang: str) -> str:
+    """The autosave note: the time the last change was written to the database."""
+    return t(lang, "saved", time=datetime.now().strftime("%H:%M:%S"))
+
+
+def _rows(value) -> list[list]:
+    """The table's rows, whether gradio hands over a list, a dict or a pandas DataFrame."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return value.get("data") or []
+    if hasattr(value, "values") and hasattr(value, "columns"):
+        return value.values.tolist()
+    return list(value)

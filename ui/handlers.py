@@ -1,0 +1,153 @@
+"""Plain event handlers of the review app. Per-user data comes in through gr.State / gr.BrowserState and
+the store; nothing about a user is kept in this module or on the Handlers object."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import gradio as gr
+
+from asr.audio import AudioError
+from asr.exports import export
+from asr.models import ModelError
+from asr.options import TranscribeOptions
+from asr.store import NotFound, Store
+from asr.types import Transcript
+from ui import review
+from ui.config import AppConfig
+from ui.i18n import DEFAULT, LANGUAGES, t
+from ui.jobs import Job, Progress, display_name
+from ui.service import ModelService
+
+log = logging.getLogger(__name__)
+
+USER_ERRORS = (AudioError, ModelError, ValueError, NotFound)
+
+
+def user_error(lang: str, e: Exception) -> gr.Error:
+    """A plain message for the reviewer; anything unexpected is logged with its traceback instead."""
+    if isinstance(e, NotFound):
+        return gr.Error(t(lang, "not_found"))
+    if isinstance(e, USER_ERRORS):
+        return gr.Error(str(e))
+    log.error("unexpected error", exc_info=e)
+    return gr.Error(t(lang, "unexpected"))
+
+
+def export_file(transcript: Transcript, fmt: str) -> str:
+    """Write the export to a fresh temporary folder; returns its path (named after the audio)."""
+    data = export(transcript, fmt)
+    stem = Path(transcript.audio.get("filename") or "prepis").stem or "prepis"
+    path = Path(tempfile.mkdtemp(prefix="prepis-")) / f"{stem}.{fmt.lower()}"
+    path.write_bytes(data)
+    return path
+
+
+class Handlers:
+    """The app's handlers, bound to the shared store, models and operator settings."""
+
+    def __init__(self, store: Store, service: ModelService, config: AppConfig):
+        self.store, self.service, self.config = store, service, config
+
+    # ---- shared views -------------------------------------------------------------------------
+    def mine(self, owner: str, lang: str, selected: str | None = None):
+        """The "my transcripts" list: file name, time, reviewed share, state."""
+        choices = []
+        for s in self.store.list(owner) if owner else []:
+            when = datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M")
+            status = "" if s.status == "done" else f" · {t(lang, 'status_' + s.status)}"
+            choices.append((f"{s.filename or '—'} · {when} · ✓ {s.reviewed}/{s.segments}{status}", s.id))
+        ids = [c[1] for c in choices]
+        return gr.update(choices=choices, value=selected if selected in ids else None,
+                         info=None if choices else t(lang, "mine_empty"))
+
+    def show(self, owner: str, tid: str | None, lang: str, message: str = "", player: bool = True):
+        """Everything the review view shows of one transcript:
+        (tid, sel, player, table, share, details, progress, mark button)."""
+        if not tid:
+            empty = review.table(None, lang, self.config.low_confidence)
+            return (None, None, gr.update(value=None, subtitles=None), empty, "", gr.update(value=None, visible=False),
+                    message or t(lang, "no_transcript"), gr.update(value=t(lang, "mark")))
+        transcript = self.store.load(owner, tid)
+        info = self.store.info(owner, tid)
+        running = info["status"] == "running"
+        player = gr.skip()  # a running job leaves the player alone: reloading it would stop the reviewer
+        if not running:
+            player = gr.update(value=info["audio_path"] or None, subtitles=review.subtitles(transcript),
+                               playback_position=0)
+        table = gr.update(value=review.table(transcript, lang, self.config.low_confidence), interactive=not running)
+        note = message or (t(lang, "busy") if running else info["error"])
+        return (tid, None, player, table, review.share(transcript, lang), gr.update(value=None, visible=False), note,
+                gr.update(value=t(lang, "mark")))
+
+    # ---- page load and language -----------------------------------------------------------------
+    def on_load(self, browser_id: str, saved_lang: str, request: gr.Request):
+        """Who this is (the logged-in user, or this browser's random id) and the language they chose."""
+        user = getattr(request, "username", None)
+        browser_id = browser_id or uuid.uuid4().hex
+        owner = f"user:{user}" if user else f"browser:{browser_id}"
+        lang = saved_lang if saved_lang in LANGUAGES else DEFAULT
+        ready = self.service.status.state in ("ready", "error")
+        return (browser_id, owner, lang, self.mine(owner, lang), self.service.status_text(lang),
+                gr.Timer(active=not ready))
+
+    def on_tick(self, lang: str):
+        ready = self.service.status.state in ("ready", "error")
+        return self.service.status_text(lang), gr.Timer(active=not ready)
+
+    def where_update(self, lang: str, value: str | None = None):
+        choices = [(t(lang, f"where_{p}"), p) for p in self.service.places()]
+        return gr.update(choices=choices, visible=len(choices) > 1, **({"value": value} if value else {}))
+
+    # ---- opening, deleting ----------------------------------------------------------------------
+    def on_open(self, choice: str | None, owner: str, lang: str):
+        try:
+            return self.show(owner, choice, lang)
+        except Exception as e:
+            raise user_error(lang, e) from e
+
+    def on_delete(self, tid: str | None, owner: str, lang: str):
+        if tid:
+            try:
+                self.store.delete(owner, tid)
+            except Exception as e:
+                raise user_error(lang, e) from e
+        return (*self.show(owner, None, lang), self.mine(owner, lang))
+
+    # ---- transcription --------------------------------------------------------------------------
+    def on_transcribe(self, upload: str | None, recording: str | None, where: str, model: str, owner: str,
+                      lang: str, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
+        """A generator: the review view after each batch, while the progress bar says how far it is."""
+        source = upload or recording
+        if not source:
+            raise gr.Error(t(lang, "no_audio"))
+        tracker = Progress(lang)
+        job = Job(self.store, self.service, owner, source, display_name(source, not upload),
+                  TranscribeOptions(), tracker)
+        progress(0.0, desc=t(lang, "waiting_model"))
+        try:
+            tid = job.start()
+            first = list(self.show(owner, tid, lang, t(lang, "decoding")))
+            first[2] = gr.update(value=self.store.info(owner, tid)["audio_path"], subtitles=None, playback_position=0)
+            yield (*first, self.mine(owner, lang, tid))
+            for _ in job.run(where, model):
+                progress(tracker.fraction, desc=tracker.text())
+                yield (*self.show(owner, tid, lang, tracker.text()), gr.skip())
+        except Exception as e:
+            job.fail(str(e))
+            raise user_error(lang, e) from e
+        done = t(lang, "done", segments=len(self.store.load(owner, tid).segments),
+                 secs=round(time.perf_counter() - tracker.started))
+        yield (*self.show(owner, tid, lang, done), self.mine(owner, lang, tid))
+
+    def on_cancel(self, tid: str | None, owner: str, lang: str):
+        if tid:
+            info = self.store.info(owner, tid)
+            if info["status"] == "running":
+                self.store.set_status(owner, tid, "cancelled")
+        return (*self.show(owner, tid, lang, t(lang, "cancelled")), self.mine(owner, lang, tid))
