@@ -7,10 +7,11 @@ key never reaches the browser.
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.request
 
 import pytest
-from app_server import AppServer, model_for_tests
+from app_server import REPO, AppServer, model_for_tests
 from conftest import AUDIO
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -114,3 +115,14 @@ def test_login_and_the_runpod_key_stays_on_the_server(tmp_path, model):
             assert key not in page.read().decode()
         where = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "where")
         assert where["props"]["visible"] is True, "with RunPod configured the reviewer may choose it"
+
+
+def test_the_readme_example_works_as_written(app, monkeypatch, tmp_path, capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Web app", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copyfile(CLIP, tmp_path / "intervju.mp3")  # the name the example uses (any format is read)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace("http://127.0.0.1:7860/", app.url), "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "popravljeno besedilo" in printed and "-->" in printed

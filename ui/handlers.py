@@ -64,7 +64,7 @@ class Handlers:
             choices.append((f"{s.filename or '—'} · {when} · ✓ {s.reviewed}/{s.segments}{status}", s.id))
         ids = [c[1] for c in choices]
         return gr.update(choices=choices, value=selected if selected in ids else None,
-                         info=None if choices else t(lang, "mine_empty"))
+                         info=t(lang, "mine_hint" if choices else "mine_empty"))
 
     def show(self, owner: str, tid: str | None, lang: str, message: str = "", player: bool = True):
         """Everything the review view shows of one transcript:

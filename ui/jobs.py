@@ -53,27 +53,39 @@ class Progress:
     fraction: float = 0.0
     chunks: int = 0
     total: float = 0.0  # seconds of audio
+    first: tuple[float, float] | None = None  # (time, fraction) at the first finished batch
 
     def report(self, fraction: float, message: str) -> None:
         """The pipeline's progress callback: called once per finished batch."""
         if fraction > 0:
             self.chunks += 1
-        self.fraction = max(self.fraction, min(1.0, fraction))
+        self._advance(fraction)
 
     def from_transcript(self, transcript: Transcript) -> None:
         """When the pipeline's callback cannot reach us (ZeroGPU), progress is read from the words so far."""
         self.total = float(transcript.audio.get("duration") or 0.0)
         if self.chunks == 0 and self.total and transcript.segments:
-            self.fraction = max(self.fraction, min(1.0, transcript.segments[-1].end / self.total))
+            self._advance(transcript.segments[-1].end / self.total)
+
+    def _advance(self, fraction: float) -> None:
+        self.fraction = max(self.fraction, min(1.0, fraction))
+        if self.first is None and self.fraction > 0:
+            self.first = (time.perf_counter(), self.fraction)
+
+    def seconds_left(self) -> float | None:
+        """From the speed since the first finished batch (model loading and decoding do not count)."""
+        if self.first is None or self.fraction <= self.first[1]:
+            return None
+        since, at = self.first
+        return (time.perf_counter() - since) / (self.fraction - at) * (1 - self.fraction)
 
     def text(self) -> str:
         if self.fraction <= 0:
             return t(self.lang, "decoding")
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.fraction * (1 - self.fraction)
+        left = self.seconds_left()
         return t(self.lang, "running", done=duration_words(self.fraction * self.total),
-                 total=duration_words(self.total), pct=round(100 * self.fraction), chunks=self.chunks,
-                 left=duration_words(left))
+                 total=duration_words(self.total), pct=round(100 * self.fraction), chunks=self.chunks) + (
+            "" if left is None else t(self.lang, "left", left=duration_words(left)))
 
 
 @dataclass

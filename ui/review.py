@@ -11,7 +11,7 @@ LOW_CONFIDENCE = 0.5  # words below this are marked uncertain (PREPIS_LOW_CONFID
 PRE_ROLL = 0.3  # seconds played before an uncertain word when jumping to it
 COLUMNS = ("col_n", "col_start", "col_end", "col_text", "col_unsure", "col_reviewed")
 STATIC_COLUMNS = [0, 4, 5]  # number, uncertain words, reviewed: not edited in the table
-COLUMN_WIDTHS = ["6%", "11%", "11%", "46%", "15%", "11%"]
+COLUMN_WIDTHS = ["5%", "10%", "10%", "47%", "15%", "13%"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def is_edited(segment: Segment) -> bool:
 
 
 def row(segment: Segment, lang: str, threshold: float) -> list:
-    unsure = "" if is_edited(segment) else " ".join(f"⚠ {w.word}?" for w in unsure_words(segment, threshold))
+    unsure = " ".join(f"⚠ {w.word}?" for w in unsure_words(segment, threshold))  # the model's words, kept after edits
     reviewed = t(lang, "yes") if segment.reviewed else ""
     return [segment.id + 1, clock(segment.start), clock(segment.end), segment.text, unsure, reviewed]
 
@@ -65,14 +65,15 @@ def marked_words(segment: Segment, threshold: float) -> list[tuple[str, str | No
 
 
 def next_unsure(transcript: Transcript, after: int | None, threshold: float) -> tuple[int, Word] | None:
-    """The first not-yet-edited segment after `after` (wrapping around) with an uncertain word, and that word."""
+    """The first segment after `after` (wrapping around), neither edited nor reviewed, with an uncertain word."""
     segments = transcript.segments
     if not segments:
         return None
     start = -1 if after is None else after
     order = [(start + k) % len(segments) for k in range(1, len(segments) + 1)]
     for i in order:
-        words = [] if is_edited(segments[i]) else unsure_words(segments[i], threshold)
+        done = segments[i].reviewed or is_edited(segments[i])
+        words = [] if done else unsure_words(segments[i], threshold)
         if words:
             return i, words[0]
     return None

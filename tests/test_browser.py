@@ -1,0 +1,237 @@
+"""The app in headless Chromium (Debian's /usr/bin/chromium through playwright; never `playwright install`).
+
+A reviewer uploads a clip, watches it transcribe, edits a segment, marks it reviewed, reloads and reopens it,
+downloads SRT with the edit; records with a fake microphone; loses nothing when the server is SIGKILLed
+right after an edit; and two browsers never see each other's work. The screenshots in docs/screenshots
+are made here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from app_server import REPO, AppServer, model_for_tests
+from conftest import AUDIO
+
+from asr.audio import SAMPLE_RATE, decode_audio
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+CLIP = AUDIO / "wav16k_mono.wav"
+SHOTS = REPO / "docs" / "screenshots"
+VIEWPORT = {"width": 1400, "height": 1000}
+DONE = re.compile(r"Končano|Done")
+TIMEOUT = 120_000  # ms for a transcription
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def model(request):
+    return model_for_tests(request)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, model):
+    with AppServer(tmp_path_factory.mktemp("browser-app"), model) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory) -> Path:
+    """About five minutes of speech: the fixture clips one after another, four times."""
+    parts = []
+    for name in ("wav16k_mono.wav", "flac.flac", "mp3.mp3", "opus.ogg", "wav44k_stereo.wav", "aac.m4a"):
+        parts += [decode_audio(AUDIO / name), np.zeros(SAMPLE_RATE, np.float32)]
+    path = tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav"
+    sf.write(path, np.concatenate(parts * 4), SAMPLE_RATE)
+    return path
+
+
+def open_app(context, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator("#model-status")).to_contain_text(re.compile("pripravljen|ready"), timeout=TIMEOUT)
+    return page
+
+
+def transcribe(page: Page, clip: Path) -> None:
+    page.set_input_files("#upload input[type=file]", str(clip))
+    expect(page.locator("#upload")).to_contain_text(clip.name)
+    page.click("#start")
+    expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
+
+
+def cell(page: Page, row: int, col: int):
+    return page.locator(f"#segments [data-testid=cell-{row}-{col}]")
+
+
+def edit_text(page: Page, row: int, text: str) -> None:
+    """Double-click a text cell, replace its text, press Enter, and wait until the app says it is saved."""
+    before = page.locator("#saved").inner_text()
+    target = cell(page, row, 3)
+    target.click()
+    target.dblclick()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    expect(page.locator("#saved")).not_to_have_text(before)
+    expect(page.locator("#saved")).to_contain_text(re.compile("Shranjeno|Saved"))
+
+
+def reopen(page: Page, filename: str) -> None:
+    page.locator("#mine label", has_text=filename).first.click()
+    expect(cell(page, 0, 0)).to_have_text("1")
+
+
+def download(page: Page, fmt: str) -> str:
+    page.locator("#format label", has_text=fmt).click()
+    page.click("#export")
+    link = page.locator(f'#export-file a[href$=".{fmt.lower()}"]')
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    return Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_upload_edit_review_reload_download(app, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = open_app(context, app.url)
+    page.set_input_files("#upload input[type=file]", str(CLIP))
+    expect(page.locator("#upload")).to_contain_text(CLIP.name)
+    shot(page, "1-upload")
+    page.click("#start")
+    expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
+    assert page.locator("#segments .virtual-row").count() >= 1
+    cell(page, 0, 3).click()
+    expect(page.locator("#details")).to_be_visible()
+    edit_text(page, 0, "popravljeno v brskalniku")
+    page.click("#mark")
+    expect(cell(page, 0, 5)).to_contain_text("✓")
+    expect(page.locator("#share")).to_contain_text(re.compile(r"1 od \d+"))
+    cell(page, 0, 3).click()
+    shot(page, "3-review")
+
+    page.reload()
+    expect(page.locator("#mine label", has_text=CLIP.name)).to_be_visible(timeout=30_000)
+    reopen(page, CLIP.name)
+    expect(cell(page, 0, 3)).to_have_text("popravljeno v brskalniku")
+    expect(cell(page, 0, 5)).to_contain_text("✓")
+    srt = download(page, "SRT")
+    assert srt.startswith("1\n") and "popravljeno v brskalniku" in srt.split("\n\n")[0]
+    context.close()
+
+
+def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = open_app(context, app.url)
+    page.set_input_files("#upload input[type=file]", str(long_clip))
+    expect(page.locator("#upload")).to_contain_text(long_clip.name)
+    page.click("#start")
+    expect(cell(page, 0, 0)).to_have_text("1", timeout=TIMEOUT)
+    expect(page.locator("#cancel")).to_be_enabled()  # segments are shown while it still runs
+    expect(page.locator("#progress")).to_contain_text(re.compile(r"Prepisujem: .* \(\d+ %\), končanih delov: \d+"))
+    shot(page, "2-running")
+    page.click("#cancel")
+    expect(page.locator("#progress")).to_contain_text("preklican", timeout=30_000)
+    expect(page.locator("#mine label", has_text=long_clip.name)).to_contain_text("preklicano")
+    expect(page.locator("#start")).to_be_enabled()
+    context.close()
+
+
+def test_english_and_next_uncertain_word(app, browser, long_clip):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = open_app(context, app.url)
+    page.locator("#lang label", has_text="English").click()
+    expect(page.locator("#start")).to_have_text("Start transcribing")
+    page.reload()
+    expect(page.locator("#start")).to_have_text("Start transcribing", timeout=30_000)
+    transcribe(page, CLIP)
+    page.click("#next-unsure")
+    expect(page.locator("#details")).to_be_visible()
+    shot(page, "4-english")
+    context.close()
+
+
+def test_microphone_with_fake_capture(app, playwright, tmp_path):
+    fake = tmp_path / "clip.wav"
+    shutil.copyfile(CLIP, fake)
+    args = [*ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={fake}"]
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+    context = browser.new_context(viewport=VIEWPORT, permissions=["microphone"])
+    page = open_app(context, app.url)
+    page.locator("#mic button", has_text=re.compile("Record|Snemaj")).click()
+    page.wait_for_timeout(6000)
+    page.locator("#mic button.stop-button").click()
+    uploaded = page.locator('#mic a[data-testid=download-link][href*="/gradio_api/file="]')
+    expect(uploaded).to_be_attached(timeout=30_000)  # the recording reached the server
+    page.click("#start")
+    expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
+    expect(page.locator("#mine label", has_text="mikrofon-")).to_be_visible()
+    assert page.locator("#segments .virtual-row").count() >= 1, "the recording has speech"
+    browser.close()
+
+
+def test_an_edit_survives_sigkill(tmp_path, model, browser):
+    server = AppServer(tmp_path / "crash", model).start()
+    try:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = open_app(context, server.url)
+        transcribe(page, CLIP)
+        edit_text(page, 0, "shranjeno pred padcem")
+        server.kill()
+        server.start()  # the same port, so the browser's stored identity still applies
+        page.reload()
+        reopen(page, CLIP.name)
+        expect(cell(page, 0, 3)).to_have_text("shranjeno pred padcem")
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_two_browsers_do_not_see_each_others_work(app, browser):
+    first, second = browser.new_context(viewport=VIEWPORT), browser.new_context(viewport=VIEWPORT)
+    a, b = open_app(first, app.url), open_app(second, app.url)
+    a.set_input_files("#upload input[type=file]", str(CLIP))
+    b.set_input_files("#upload input[type=file]", str(AUDIO / "flac.flac"))
+    expect(a.locator("#upload")).to_contain_text(CLIP.name)
+    expect(b.locator("#upload")).to_contain_text("flac.flac")
+    a.click("#start")
+    b.click("#start")
+    for page in (a, b):
+        expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
+        page.reload()
+        expect(page.locator("#mine label").first).to_be_visible(timeout=30_000)
+    assert a.locator("#mine label", has_text="flac.flac").count() == 0
+    assert b.locator("#mine label", has_text=CLIP.name).count() == 0
+    assert b.locator("#mine label").count() == 1
+    first.close()
+    second.close()
