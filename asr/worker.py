@@ -225,6 +225,7 @@ def handler(job: dict) -> dict:
 
 
 def main() -> None:
+    os.environ.setdefault("RUNPOD_LOG_LEVEL", "INFO")  # runpod's DEBUG level would log every transcript
     import runpod
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -252,13 +252,17 @@ class WorkerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.env = {**os.environ, "ASR_MODEL": str(model), "ASR_DEVICE": "cpu", "PYTHONUNBUFFERED": "1", **env}
+        # one torch thread, like the test process (importing silero_vad sets 1): the same arithmetic as the local
+        # backend there, and no collapse when the other process holds a core of the 2-core CI machine
+        self.env = {**os.environ, "ASR_MODEL": str(model), "ASR_DEVICE": "cpu", "PYTHONUNBUFFERED": "1",
+                    "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), **env}
 
     def __enter__(self) -> WorkerProcess:
         self._log = open(self.log_path, "wb")
+        # runpod keeps its job state in .runpod_jobs.pkl in the working folder: one per worker, not in the repository
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "asr.worker", "--rp_serve_api", "--rp_api_port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=self.log_path.parent, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + WORKER_START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
