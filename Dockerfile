@@ -1,0 +1,38 @@
+# Prepis images; build from the repository root (the RunPod endpoint needs linux/amd64):
+#   docker buildx build --platform linux/amd64 --target worker -t you/prepis-worker:latest --push .
+#   docker buildx build --platform linux/amd64 --target app -t you/prepis-app:latest .
+# Every command below is one the tests or CI run too: scripts/setup (CI), `python -m asr download` and
+# `python -m asr.worker` (tests/test_worker.py), `python app.py` (tests/app_server.py).
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS base
+ENV DEBIAN_FRONTEND=noninteractive \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1
+# Ubuntu's python3 is not pinned (DL3008): its security updates replace old versions in the archive.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-venv \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt ./
+COPY scripts/setup scripts/setup
+RUN scripts/setup
+COPY asr asr
+
+# RunPod serverless worker: the model is baked in, so a cold start only loads it from disk.
+FROM base AS worker
+ENV ASR_MODEL=rsdo-2.0 \
+    ASR_DEVICE=auto
+RUN .venv/bin/python -m asr download rsdo-2.0
+CMD [".venv/bin/python", "-u", "-m", "asr.worker"]
+
+# Gradio app; models and reviews go to the /data volume (the model is downloaded on first use).
+FROM base AS app
+COPY app.py ./
+COPY ui ui
+ENV PREPIS_DATA_DIR=/data \
+    GRADIO_SERVER_NAME=0.0.0.0 \
+    GRADIO_SERVER_PORT=7860
+VOLUME ["/data"]
+EXPOSE 7860
+CMD [".venv/bin/python", "app.py"]
