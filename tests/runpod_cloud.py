@@ -248,7 +248,7 @@ def free_port() -> int:
 class WorkerProcess:
     """`python -m asr.worker --rp_serve_api --rp_api_port PORT` with the given model, until closed."""
 
-    def __init__(self, model: Path, log_path: Path, **env: str):
+    def __init__(self, model: str | Path, log_path: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path

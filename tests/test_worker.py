@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import os
+import re
 import subprocess
 import sys
+import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import requests
 import soundfile as sf
-from conftest import AUDIO
+from conftest import AUDIO, FileServer
 from runpod_cloud import ROOT, WorkerProcess
 
 from asr.audio import SAMPLE_RATE
@@ -24,11 +29,40 @@ CLIP = AUDIO / "wav16k_mono.wav"
 HTTP_TIMEOUT = 300  # seconds per request to the worker
 
 
+DOWNLOAD = [".venv/bin/python", "-m", "asr", "download", "rsdo-2.0"]  # as the Dockerfile bakes the model in
+WORKER = [".venv/bin/python", "-u", "-m", "asr.worker"]  # the worker image's CMD
+
+
+def model_archive(model: Path) -> bytes:
+    """The fixture model packed like CLARIN.SI's archive: a .tar.zst with v2.0/conformer_ctc_bpe.nemo."""
+    import zstandard
+
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w") as tar:
+        tar.add(model, arcname="v2.0/conformer_ctc_bpe.nemo")
+    return zstandard.ZstdCompressor().compress(tar_bytes.getvalue())
+
+
 @pytest.fixture(scope="module")
-def worker(tiny_model, tmp_path_factory):
+def data_dir(tiny_model, tmp_path_factory):
+    """A data folder with rsdo-2.0 installed by the Dockerfile's download command (from a local server)."""
+    folder = tmp_path_factory.mktemp("data")
+    with FileServer() as server:
+        server.files["/sl-SI_GEN_nemo-2.0.tar.zst"] = model_archive(tiny_model)
+        done = subprocess.run([sys.executable, *DOWNLOAD[1:], "--url", f"{server.url}/sl-SI_GEN_nemo-2.0.tar.zst"],
+                              cwd=ROOT, env={**os.environ, "PREPIS_DATA_DIR": str(folder)}, capture_output=True,
+                              text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def worker(data_dir, tmp_path_factory):
+    """The worker as the image runs it: ASR_MODEL=rsdo-2.0 from the data folder, plus this module's limits."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    limits = {"PREPIS_WORKER_MAX_SECONDS": str(MAX_SECONDS), "PREPIS_WORKER_MAX_MB": str(MAX_MB)}
-    with WorkerProcess(tiny_model, log, **limits) as w:
+    env = {"PREPIS_DATA_DIR": str(data_dir), "PREPIS_WORKER_MAX_SECONDS": str(MAX_SECONDS),
+           "PREPIS_WORKER_MAX_MB": str(MAX_MB)}
+    with WorkerProcess("rsdo-2.0", log, **env) as w:
         yield w
 
 
@@ -76,7 +110,7 @@ def test_run_then_status_with_timestamps(worker, local, tiny_model):
     words = [w for s in output["segments"] for w in s["words"]]
     assert [(w["word"], w["start"], w["end"]) for w in words] == [(w.word, w.start, w.end) for w in expected.words]
     assert all(0 <= w["confidence"] <= 1 for w in words)
-    assert output["model"] == {"name": tiny_model.stem, "file_sha256": file_sha256(tiny_model)}
+    assert output["model"] == {"name": "rsdo-2.0", "file_sha256": file_sha256(tiny_model)}
     assert output["duration"] == expected.audio["duration"]
 
 
@@ -131,5 +165,16 @@ def test_too_big_download_is_refused(worker, file_server):
 
 def test_the_model_is_loaded_once_before_the_first_job(worker):
     text = worker.log_text()
-    assert text.count("model tiny-sl ready") == 1
-    assert text.index("model tiny-sl ready") < text.index("Starting API server")
+    assert text.count("model rsdo-2.0 ready") == 1
+    assert text.index("model rsdo-2.0 ready") < text.index("Starting API server") < text.index("job test-")
+
+
+def test_dockerfile_runs_only_commands_the_tests_or_ci_run():
+    """The image's commands: scripts/setup (CI), the download and worker commands of this module, app.py."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    runs = [" ".join(line[4:].split()) for line in text.splitlines() if line.startswith("RUN ")]
+    cmds = [json.loads(line[4:]) for line in text.splitlines() if line.startswith("CMD ")]
+    assert runs[1:] == ["scripts/setup", " ".join(DOWNLOAD)]
+    assert runs[0].startswith("apt-get update && apt-get install -y --no-install-recommends python3 python3-venv")
+    assert cmds == [WORKER, [".venv/bin/python", "app.py"]]
+    assert "scripts/setup" in (ROOT / ".ci" / "run").read_text()
