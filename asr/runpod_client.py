@@ -149,6 +149,10 @@ class Retry(Exception):
     """This attempt of a job failed in a way a new submission may fix."""
 
 
+class Ended(Retry):
+    """... and the job is over on the endpoint (FAILED, TIMED_OUT, CANCELLED, unknown): nothing to cancel."""
+
+
 class TooLarge(Exception):
     """The endpoint refused the request body as too big (HTTP 413)."""
 
@@ -209,6 +213,8 @@ class JobRunner:
         log.info("%s submitted as job %s", job.describe(), job_id)
         try:
             return self._poll(job, job_id)
+        except Ended:
+            raise
         except BaseException:
             self.transport.cancel(job_id)  # stopped, or given up on: free the GPU
             raise
@@ -224,7 +230,7 @@ class JobRunner:
             if state == "COMPLETED":
                 return _completed_output(status)
             if state in ("FAILED", "TIMED_OUT", "CANCELLED"):
-                raise Retry(_failure_reason(state, status))
+                raise Ended(_failure_reason(state, status))
             now = time.monotonic()
             if state == "IN_PROGRESS":
                 running_since = running_since or now
@@ -242,7 +248,7 @@ class JobRunner:
             return self.transport.call(method, path, body)
         except TransportError as e:
             if e.status == 404 and lost_job:
-                raise Retry("the endpoint no longer knows the job (HTTP 404)") from e
+                raise Ended("the endpoint no longer knows the job (HTTP 404)") from e
             if e.status == 413:
                 raise TooLarge() from e
             if e.retryable and lost_job:
@@ -253,9 +259,9 @@ class JobRunner:
 def _completed_output(status: dict) -> dict:
     output = status.get("output")
     if isinstance(output, dict) and output.get("error"):
-        raise Retry(f"the worker reported: {output['error']}")
+        raise Ended(f"the worker reported: {output['error']}")
     if not isinstance(output, dict):
-        raise Retry(f"the job completed without a usable output ({str(output)[:200]})")
+        raise Ended(f"the job completed without a usable output ({str(output)[:200]})")
     return output
 
 

@@ -4,8 +4,8 @@ FakeRunPod serves POST /v2/{endpoint}/run, GET|POST /v2/{endpoint}/status/{id} a
 with bearer auth and a 10 MB request limit, queues jobs for `workers` dispatcher threads, and hands each job's
 input to `execute(input) -> (status, output_or_error)`; `forward_to(url)` sends it to a real worker's /runsync.
 Faults: `http_faults` (status codes or "drop" for the next matching requests, with Retry-After), `job_faults`
-(FAILED, TIMED_OUT, STALL = stays IN_QUEUE, LOSE = 404 after /run, for the next jobs or those matching a test),
-`queue_delay` (a cold start). Everything it saw is in `requests`, `jobs` and `cancelled`.
+(FAILED, TIMED_OUT, STALL = stays IN_QUEUE, HANG = stays IN_PROGRESS, LOSE = 404 after /run; for the next jobs
+or those matching a test), `queue_delay` (a cold start). Everything it saw is in `requests`, `jobs` and `cancelled`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class FakeJob:
 
 @dataclass
 class JobFault:
-    outcome: str  # FAILED, TIMED_OUT, STALL or LOSE
+    outcome: str  # FAILED, TIMED_OUT, STALL (stays IN_QUEUE), HANG (stays IN_PROGRESS) or LOSE (404 after /run)
     times: int = 1  # jobs it applies to (use a large number for "always")
     when: Callable[[dict], bool] = lambda job_input: True
     error: str = "CUDA out of memory (injected)"
@@ -160,6 +160,8 @@ class FakeRunPod:
             return "FAILED", self._error_of("FAILED")
         if job.fault == "TIMED_OUT":
             return "TIMED_OUT", None
+        while job.fault == "HANG" and job.status == "IN_PROGRESS":  # a worker that never finishes, until cancelled
+            time.sleep(0.05)
         return self.execute(job.input)
 
     def status_of(self, job_id: str) -> dict | None:

@@ -150,7 +150,8 @@ def test_server_errors_are_retried(cloud, reference, recording):
 def test_failed_then_success_on_retry(cloud, reference, recording, jobs):
     cloud.job_faults = [JobFault("FAILED", times=2)]
     assert_complete(transcribe(client(cloud), recording, OPTIONS), reference)
-    assert sum(j.status == "FAILED" for j in cloud.jobs.values()) == 2
+    failed = {j.id for j in cloud.jobs.values() if j.status == "FAILED"}
+    assert len(failed) == 2 and not failed & set(cloud.cancelled)  # over on the endpoint: nothing to cancel
     assert len(cloud.statuses("run")) == len(jobs) + 2
 
 
@@ -159,6 +160,13 @@ def test_timed_out_job_is_resubmitted(cloud, reference, recording, jobs):
     assert_complete(transcribe(client(cloud), recording, OPTIONS), reference)
     assert sum(j.status == "TIMED_OUT" for j in cloud.jobs.values()) == 1
     assert len(cloud.statuses("run")) == len(jobs) + 1
+
+
+def test_job_running_past_the_client_limit_is_cancelled_and_resubmitted(cloud, reference, recording, jobs):
+    cloud.job_faults = [JobFault("HANG", times=1)]
+    assert_complete(transcribe(client(cloud, run_timeout=1.0), recording, OPTIONS), reference)
+    hung = [j.id for j in cloud.jobs.values() if j.fault == "HANG"]
+    assert len(hung) == 1 and hung[0] in cloud.cancelled and len(cloud.statuses("run")) == len(jobs) + 1
 
 
 def test_lost_job_is_resubmitted(cloud, reference, recording, jobs):
