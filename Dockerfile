@@ -4,7 +4,9 @@
 # Every command below is one the tests or CI run too: scripts/setup (CI), `python -m asr download` and
 # `python -m asr.worker` (tests/test_worker.py), `python app.py` (tests/app_server.py).
 
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 AS base
+# torch 2.13 from PyPI is built for CUDA 13 and brings its own CUDA/cuDNN wheels; the host driver must support
+# CUDA 13 (RunPod endpoint setting "CUDA versions": 13.0 or newer). Ubuntu 24.04's python3 is 3.12.
+FROM nvidia/cuda:13.0.2-runtime-ubuntu24.04 AS base
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1

@@ -181,7 +181,8 @@ class JobRunner:
                               "the endpoint answered without word timestamps; deploy the Prepis worker image "
                               "(Dockerfile target `worker`), not the original handler")
         self.on_model(output.get("model") or {})
-        return [Word(**w).shifted(job.offset) for s in output["segments"] for w in s.get("words", [])]
+        return [Word(w["word"], w["start"] + job.offset, w["end"] + job.offset, w.get("confidence", 1.0))
+                for s in output["segments"] for w in s.get("words", [])]
 
     def _split(self, job: Job, why: str) -> list[Word]:
         if len(job.chunks) < 2:
