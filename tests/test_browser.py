@@ -19,6 +19,7 @@ from app_server import REPO, AppServer, model_for_tests
 from conftest import AUDIO
 
 from asr.audio import SAMPLE_RATE, decode_audio
+from ui.i18n import parse_clock
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
@@ -155,7 +156,7 @@ def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip
     page.set_input_files("#upload input[type=file]", str(long_clip))
     expect(page.locator("#upload")).to_contain_text(long_clip.name)
     page.click("#start")
-    expect(cell(page, 0, 0)).to_have_text("1", timeout=TIMEOUT)
+    expect(cell(page, 1, 0)).to_have_text("2", timeout=TIMEOUT)
     expect(page.locator("#cancel")).to_be_enabled()  # segments are shown while it still runs
     expect(page.locator("#progress")).to_contain_text(re.compile(r"Prepisujem: .* \(\d+ %\), končanih delov: \d+"))
     shot(page, "2-running")
@@ -163,6 +164,25 @@ def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip
     expect(page.locator("#progress")).to_contain_text("preklican", timeout=30_000)
     expect(page.locator("#mine label", has_text=long_clip.name)).to_contain_text("preklicano")
     expect(page.locator("#start")).to_be_enabled()
+    start = parse_clock(cell(page, 1, 1).inner_text())
+    cell(page, 1, 3).click()  # choosing a segment moves the player there
+    expect(page.locator("#player #time")).not_to_have_text("0:00")
+    assert abs(parse_clock(page.locator("#player #time").inner_text()) - start) <= 1.0
+    context.close()
+
+
+def test_a_bad_file_gives_a_plain_message(app, browser, tmp_path):
+    not_audio = tmp_path / "zapiski.wav"
+    not_audio.write_text("to ni zvok")
+    context = browser.new_context(viewport=VIEWPORT)
+    page = open_app(context, app.url)
+    page.set_input_files("#upload input[type=file]", str(not_audio))
+    expect(page.locator("#upload")).to_contain_text(not_audio.name)
+    page.click("#start")
+    toast = page.locator(".toast-body")
+    expect(toast).to_contain_text("not an audio or video file", timeout=TIMEOUT)
+    assert "Traceback" not in toast.inner_text()
+    expect(page.locator("#mine label", has_text=not_audio.name)).to_contain_text("napaka")
     context.close()
 
 

@@ -68,15 +68,10 @@ def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
     v.upload.change(lambda f: gr.update(value=None) if f else gr.skip(), v.upload, v.mic, **PRIVATE)
     v.mic.change(lambda f: gr.update(value=None) if f else gr.skip(), v.mic, v.upload, **PRIVATE)
 
-    def buttons(running: bool):
-        return gr.update(interactive=not running), gr.update(interactive=running)
-
-    run = v.start.click(lambda: buttons(True), None, [v.start, v.cancel], queue=False, **PRIVATE).then(
-        handlers.on_transcribe, [v.upload, v.mic, v.where, v.model, v.owner, v.lang], [*shown(v), v.mine],
-        show_progress_on=[v.progress], concurrency_limit=config.concurrency, concurrency_id="asr", **PRIVATE)
-    run.then(lambda: buttons(False), None, [v.start, v.cancel], queue=False, **PRIVATE)
-    v.cancel.click(handlers.on_cancel, [v.tid, v.owner, v.lang], [*shown(v), v.mine], cancels=[run],
-                   **PRIVATE).then(lambda: buttons(False), None, [v.start, v.cancel], queue=False, **PRIVATE)
+    v.start.click(handlers.on_transcribe, [v.upload, v.mic, v.where, v.model, v.owner, v.lang],
+                  [*shown(v), v.mine, v.start, v.cancel], show_progress_on=[v.progress],
+                  concurrency_limit=config.concurrency, concurrency_id="asr", **PRIVATE)
+    v.cancel.click(handlers.on_cancel, [v.tid, v.owner, v.lang], [v.progress], concurrency_limit=None, **PRIVATE)
 
 
 def wire_review(v, editing: Editing, handlers: Handlers) -> None:

@@ -80,7 +80,8 @@ class Handlers:
         if not running:
             player = gr.update(value=info["audio_path"] or None, subtitles=review.subtitles(transcript),
                                playback_position=0)
-        table = gr.update(value=review.table(transcript, lang, self.config.low_confidence), interactive=not running)
+        table = gr.update(value=review.table(transcript, lang, self.config.low_confidence),
+                          interactive=not running and bool(transcript.segments))
         note = message or (t(lang, "busy") if running else info["error"])
         return (tid, None, player, table, review.share(transcript, lang), gr.update(value=None, visible=False), note,
                 gr.update(value=t(lang, "mark")))
@@ -130,24 +131,30 @@ class Handlers:
         job = Job(self.store, self.service, owner, source, display_name(source, not upload),
                   TranscribeOptions(), tracker)
         progress(0.0, desc=t(lang, "waiting_model"))
+        running, idle = (gr.update(interactive=False), gr.update(interactive=True)), (gr.update(interactive=True),
+                                                                                        gr.update(interactive=False))
         try:
             tid = job.start()
             first = list(self.show(owner, tid, lang, t(lang, "decoding")))
             first[2] = gr.update(value=self.store.info(owner, tid)["audio_path"], subtitles=None, playback_position=0)
-            yield (*first, self.mine(owner, lang, tid))
+            yield (*first, self.mine(owner, lang, tid), *running)
             for _ in job.run(where, model):
                 progress(tracker.fraction, desc=tracker.text())
-                yield (*self.show(owner, tid, lang, tracker.text()), gr.skip())
+                yield (*self.show(owner, tid, lang, tracker.text()), gr.skip(), *running)
         except Exception as e:
             job.fail(str(e))
-            raise user_error(lang, e) from e
-        done = t(lang, "done", segments=len(self.store.load(owner, tid).segments),
-                 secs=round(time.perf_counter() - tracker.started))
-        yield (*self.show(owner, tid, lang, done), self.mine(owner, lang, tid))
+            error = user_error(lang, e)
+            if job.tid:  # show the failure in the view and the list before the message pops up
+                yield (*self.show(owner, job.tid, lang, error.message), self.mine(owner, lang, job.tid), *idle)
+            raise error from e
+        done = t(lang, "cancelled") if job.cancelled else t(
+            lang, "done", segments=len(self.store.load(owner, tid).segments),
+            secs=round(time.perf_counter() - tracker.started))
+        yield (*self.show(owner, tid, lang, done), self.mine(owner, lang, tid), *idle)
 
     def on_cancel(self, tid: str | None, owner: str, lang: str):
-        if tid:
-            info = self.store.info(owner, tid)
-            if info["status"] == "running":
-                self.store.set_status(owner, tid, "cancelled")
-        return (*self.show(owner, tid, lang, t(lang, "cancelled")), self.mine(owner, lang, tid))
+        """Ask the running job to stop; it stops after the batch in hand and shows what it has."""
+        if tid and self.store.info(owner, tid)["status"] == "running":
+            self.store.set_status(owner, tid, "cancelled")
+            return t(lang, "cancelling")
+        return gr.skip()

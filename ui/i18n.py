@@ -65,6 +65,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
     "left": (", še približno {left}", ", about {left} left"),
     "done": ("Končano. Segmentov: {segments}, čas prepisa: {secs} s.",
              "Done. Segments: {segments}, time taken: {secs} s."),
+    "cancelling": ("Ustavljam prepis …", "Stopping the transcription …"),
     "cancelled": ("Prepis je preklican; kar je bilo prepisanega, je shranjeno.",
                   "Transcription cancelled; what was transcribed so far is saved."),
     "status_running": ("teče", "running"),

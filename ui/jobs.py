@@ -99,6 +99,7 @@ class Job:
     progress: Progress
     tid: str = ""
     finished: bool = False
+    cancelled: bool = False
 
     def start(self) -> str:
         """Save the job (so it is listed even if the server stops) and keep its audio; returns its id."""
@@ -111,12 +112,16 @@ class Job:
         return self.tid
 
     def run(self, where: str | None, model: str | None) -> Iterator[Transcript]:
-        """Each growing transcript, saved before it is shown. Closing the iterator cancels the job."""
+        """Each growing transcript, saved before it is shown. The job stops after the batch during which its
+        status was set to "cancelled" (see `cancel`), or when the iterator is closed."""
         stream = self.service.stream(where, model, self.source, self.options, self.filename, self.progress.report)
         try:
             for transcript in stream:
                 self.progress.from_transcript(transcript)
                 self.store.replace(self.owner, self.tid, transcript)
+                if self.store.info(self.owner, self.tid)["status"] == "cancelled":  # the reviewer's Cancel
+                    self.cancelled = True
+                    return
                 yield transcript
             self.store.set_status(self.owner, self.tid, "done")
             self.finished = True

@@ -7,6 +7,7 @@ the length of the audio; elsewhere the `spaces` package is not needed and nothin
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ def audio_seconds(source) -> float:
 
 def gpu_seconds(settings: Settings, source, options: TranscribeOptions, filename: str | None) -> int:
     """ZeroGPU duration for one file: a base plus time proportional to the audio."""
-    return int(min(GPU_MAX_SECONDS, GPU_BASE_SECONDS + audio_seconds(source) / GPU_AUDIO_SPEED))
+    return math.ceil(min(GPU_MAX_SECONDS, GPU_BASE_SECONDS + audio_seconds(source) / GPU_AUDIO_SPEED))
 
 
 def stream_transcripts(settings: Settings, source, options: TranscribeOptions, filename: str | None
