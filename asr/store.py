@@ -6,7 +6,7 @@ so a committed edit survives the process being killed. Every read and write name
 transcript of another owner is never returned.
 
 Where it lives: `PREPIS_DB` (a file path) if set, otherwise `<PREPIS_DATA_DIR>/prepis.sqlite3`
-(see `db_path`). Audio kept for playback lives beside it in `audio/`.
+(see `db_path`). Audio kept for playback lives beside it in `prepis-audio/`.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Store:
 
     @property
     def audio_dir(self) -> Path:
-        return self.path.parent / "audio"
+        return self.path.parent / "prepis-audio"
 
     def create(self, owner: str, transcript: Transcript, audio_path: str = "", status: str = "running") -> str:
         """Save a new transcript for `owner`; returns its id."""

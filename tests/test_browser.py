@@ -78,9 +78,14 @@ def open_app(context, url: str) -> Page:
     return page
 
 
-def transcribe(page: Page, clip: Path) -> None:
+def choose(page: Page, clip: Path) -> None:
+    """Upload a file into the file box and wait until the server has it."""
     page.set_input_files("#upload input[type=file]", str(clip))
-    expect(page.locator("#upload")).to_contain_text(clip.name)
+    expect(page.locator('#upload a[href*="/gradio_api/file="]')).to_be_attached(timeout=30_000)
+
+
+def transcribe(page: Page, clip: Path) -> None:
+    choose(page, clip)
     page.click("#start")
     expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
 
@@ -125,8 +130,7 @@ def shot(page: Page, name: str) -> None:
 def test_upload_edit_review_reload_download(app, browser):
     context = browser.new_context(viewport=VIEWPORT)
     page = open_app(context, app.url)
-    page.set_input_files("#upload input[type=file]", str(CLIP))
-    expect(page.locator("#upload")).to_contain_text(CLIP.name)
+    choose(page, CLIP)
     shot(page, "1-upload")
     page.click("#start")
     expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
@@ -153,8 +157,7 @@ def test_upload_edit_review_reload_download(app, browser):
 def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip):
     context = browser.new_context(viewport=VIEWPORT)
     page = open_app(context, app.url)
-    page.set_input_files("#upload input[type=file]", str(long_clip))
-    expect(page.locator("#upload")).to_contain_text(long_clip.name)
+    choose(page, long_clip)
     page.click("#start")
     expect(cell(page, 1, 0)).to_have_text("2", timeout=TIMEOUT)
     expect(page.locator("#cancel")).to_be_enabled()  # segments are shown while it still runs
@@ -176,8 +179,7 @@ def test_a_bad_file_gives_a_plain_message(app, browser, tmp_path):
     not_audio.write_text("to ni zvok")
     context = browser.new_context(viewport=VIEWPORT)
     page = open_app(context, app.url)
-    page.set_input_files("#upload input[type=file]", str(not_audio))
-    expect(page.locator("#upload")).to_contain_text(not_audio.name)
+    choose(page, not_audio)
     page.click("#start")
     toast = page.locator(".toast-body")
     expect(toast).to_contain_text("not an audio or video file", timeout=TIMEOUT)
@@ -240,10 +242,8 @@ def test_an_edit_survives_sigkill(tmp_path, model, browser):
 def test_two_browsers_do_not_see_each_others_work(app, browser):
     first, second = browser.new_context(viewport=VIEWPORT), browser.new_context(viewport=VIEWPORT)
     a, b = open_app(first, app.url), open_app(second, app.url)
-    a.set_input_files("#upload input[type=file]", str(CLIP))
-    b.set_input_files("#upload input[type=file]", str(AUDIO / "flac.flac"))
-    expect(a.locator("#upload")).to_contain_text(CLIP.name)
-    expect(b.locator("#upload")).to_contain_text("flac.flac")
+    choose(a, CLIP)
+    choose(b, AUDIO / "flac.flac")
     a.click("#start")
     b.click("#start")
     for page in (a, b):
@@ -253,5 +253,15 @@ def test_two_browsers_do_not_see_each_others_work(app, browser):
     assert a.locator("#mine label", has_text="flac.flac").count() == 0
     assert b.locator("#mine label", has_text=CLIP.name).count() == 0
     assert b.locator("#mine label").count() == 1
+    reopen(a, CLIP.name)  # deleting asks first, and touches only one's own work
+    a.once("dialog", lambda dialog: dialog.dismiss())
+    a.click("#delete")
+    a.wait_for_timeout(1000)
+    expect(a.locator("#mine label")).to_have_count(1)
+    a.once("dialog", lambda dialog: dialog.accept())
+    a.click("#delete")
+    expect(a.locator("#mine label")).to_have_count(0)
+    b.reload()
+    expect(b.locator("#mine label")).to_have_count(1, timeout=30_000)
     first.close()
     second.close()

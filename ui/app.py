@@ -15,6 +15,9 @@ from ui.i18n import DEFAULT, t
 from ui.layout import CSS, PRIVATE, Labels, build_input, build_review, build_sidebar
 from ui.service import ModelService
 
+# the browser asks before anything is deleted; the answer travels in a hidden checkbox
+CONFIRM_DELETE = "(ok, ...rest) => [confirm('Izbrišem odprti prepis? / Delete the open transcript?'), ...rest]"
+
 
 def build_app(settings: Settings, config: AppConfig, store: Store, service: ModelService) -> gr.Blocks:
     """The Blocks of the app (nothing is loaded here; ModelService.warm_up does that)."""
@@ -60,7 +63,9 @@ def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None
                   [v.lang_saved, *[c for c, *_ in labels.items], v.table, v.share, v.mine, v.model_status,
                    v.where, v.mark, v.progress], **PRIVATE)
     v.mine.input(handlers.on_open, [v.mine, v.owner, v.lang], shown(v), **PRIVATE)
-    v.delete.click(handlers.on_delete, [v.tid, v.owner, v.lang], [*shown(v), v.mine], **PRIVATE)
+    confirmed = gr.Checkbox(False, visible=False)
+    v.delete.click(handlers.on_delete, [confirmed, v.tid, v.owner, v.lang], [*shown(v), v.mine], js=CONFIRM_DELETE,
+                   **PRIVATE)
 
 
 def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:

@@ -112,7 +112,9 @@ class Handlers:
         except Exception as e:
             raise user_error(lang, e) from e
 
-    def on_delete(self, tid: str | None, owner: str, lang: str):
+    def on_delete(self, confirmed: bool, tid: str | None, owner: str, lang: str):
+        if not confirmed:
+            return (*[gr.skip()] * 8, gr.skip())
         if tid:
             try:
                 self.store.delete(owner, tid)
