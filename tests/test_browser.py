@@ -19,7 +19,7 @@ from app_server import REPO, AppServer, model_for_tests
 from conftest import AUDIO
 
 from asr.audio import SAMPLE_RATE, decode_audio
-from ui.i18n import parse_clock
+from ui.i18n import clock, parse_clock
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
@@ -94,10 +94,10 @@ def cell(page: Page, row: int, col: int):
     return page.locator(f"#segments [data-testid=cell-{row}-{col}]")
 
 
-def edit_text(page: Page, row: int, text: str) -> None:
-    """Double-click a text cell, replace its text, press Enter, and wait until the app says it is saved."""
+def edit_cell(page: Page, row: int, col: int, text: str) -> None:
+    """Double-click a cell, replace its content, press Enter, and wait until the app says it is saved."""
     before = page.locator("#saved").inner_text()
-    target = cell(page, row, 3)
+    target = cell(page, row, col)
     target.click()
     target.dblclick()
     page.keyboard.press("Control+A")
@@ -137,7 +137,14 @@ def test_upload_edit_review_reload_download(app, browser):
     assert page.locator("#segments .virtual-row").count() >= 1
     cell(page, 0, 3).click()
     expect(page.locator("#details")).to_be_visible()
-    edit_text(page, 0, "popravljeno v brskalniku")
+    edit_cell(page, 0, 3, "popravljeno v brskalniku")
+    new_end = clock(parse_clock(cell(page, 0, 2).inner_text()) + 0.25)
+    edit_cell(page, 0, 2, new_end)
+    expect(cell(page, 0, 2)).to_contain_text(new_end)
+    cell(page, 0, 3).click()  # the player has the corrected transcript as its subtitles
+    page.click("#player button.play-pause-button")
+    expect(page.locator("#player [data-testid=subtitle-display]")).to_have_text("popravljeno v brskalniku")
+    page.click("#player button.play-pause-button")
     page.click("#mark")
     expect(cell(page, 0, 5)).to_contain_text("✓")
     expect(page.locator("#share")).to_contain_text(re.compile(r"1 od \d+"))
@@ -150,7 +157,9 @@ def test_upload_edit_review_reload_download(app, browser):
     expect(cell(page, 0, 3)).to_have_text("popravljeno v brskalniku")
     expect(cell(page, 0, 5)).to_contain_text("✓")
     srt = download(page, "SRT")
-    assert srt.startswith("1\n") and "popravljeno v brskalniku" in srt.split("\n\n")[0]
+    first = srt.split("\n\n")[0]
+    assert srt.startswith("1\n") and "popravljeno v brskalniku" in first
+    assert f"--> 00:0{new_end.replace('.', ',')}0" in first, (new_end, first)
     context.close()
 
 
@@ -228,7 +237,7 @@ def test_an_edit_survives_sigkill(tmp_path, model, browser):
         context = browser.new_context(viewport=VIEWPORT)
         page = open_app(context, server.url)
         transcribe(page, CLIP)
-        edit_text(page, 0, "shranjeno pred padcem")
+        edit_cell(page, 0, 3, "shranjeno pred padcem")
         server.kill()
         server.start()  # the same port, so the browser's stored identity still applies
         page.reload()

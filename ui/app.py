@@ -50,7 +50,7 @@ def shown(v) -> list:
 def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None:
     demo.load(handlers.on_load, [v.owner_id, v.lang_saved],
               [v.owner_id, v.owner, v.lang, v.mine, v.model_status, v.timer], **PRIVATE)
-    v.timer.tick(handlers.on_tick, [v.lang], [v.model_status, v.timer], **PRIVATE)
+    v.timer.tick(handlers.on_tick, [v.lang], [v.model_status, v.timer], show_progress="hidden", **PRIVATE)
 
     def relabel(lang, tid, sel, owner):
         table = review.table(handlers.store.load(owner, tid) if tid else None, lang, handlers.config.low_confidence)
@@ -70,8 +70,9 @@ def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None
 
 def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
     # choosing a file forgets a recording and the other way round: Start takes the one that is left
-    v.upload.change(lambda f: gr.update(value=None) if f else gr.skip(), v.upload, v.mic, **PRIVATE)
-    v.mic.change(lambda f: gr.update(value=None) if f else gr.skip(), v.mic, v.upload, **PRIVATE)
+    quiet = {"show_progress": "hidden", **PRIVATE}
+    v.upload.change(lambda f: gr.update(value=None) if f else gr.skip(), v.upload, v.mic, **quiet)
+    v.mic.change(lambda f: gr.update(value=None) if f else gr.skip(), v.mic, v.upload, **quiet)
 
     v.start.click(handlers.on_transcribe, [v.upload, v.mic, v.where, v.model, v.owner, v.lang],
                   [*shown(v), v.mine, v.start, v.cancel], show_progress_on=[v.progress],
@@ -81,13 +82,14 @@ def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
 
 def wire_review(v, editing: Editing, handlers: Handlers) -> None:
     focus = [v.sel, v.player, v.details, v.mark]
-    v.table.select(editing.on_select, [v.tid, v.owner, v.lang], focus, **PRIVATE)
+    quiet = {"show_progress": "hidden", **PRIVATE}
+    v.table.select(editing.on_select, [v.tid, v.owner, v.lang], focus, **quiet)
     v.table.input(editing.on_edit, [v.table, v.tid, v.sel, v.owner, v.lang],
-                  [v.table, v.share, v.saved, v.details, v.player], **PRIVATE)
+                  [v.table, v.share, v.saved, v.details, v.player], **quiet)
     v.mark.click(editing.on_mark, [v.tid, v.sel, v.owner, v.lang], [v.table, v.share, v.saved, *focus],
                  **PRIVATE).then(
         lambda owner, lang, tid: handlers.mine(owner, lang, tid), [v.owner, v.lang, v.tid], [v.mine], **PRIVATE)
-    v.next_unsure.click(editing.on_next_unsure, [v.tid, v.sel, v.owner, v.lang], focus, **PRIVATE)
+    v.next_unsure.click(editing.on_next_unsure, [v.tid, v.sel, v.owner, v.lang], focus, **quiet)
     v.export.click(editing.on_export, [v.tid, v.fmt, v.owner, v.lang], [v.file], **PRIVATE)
 
 

@@ -27,6 +27,7 @@ from ui.service import ModelService
 log = logging.getLogger(__name__)
 
 USER_ERRORS = (AudioError, ModelError, ValueError, NotFound)
+REFRESH_SECONDS = 1.0  # a running job redraws the table at most this often
 
 
 def user_error(lang: str, e: Exception) -> gr.Error:
@@ -66,7 +67,7 @@ class Handlers:
         return gr.update(choices=choices, value=selected if selected in ids else None,
                          info=t(lang, "mine_hint" if choices else "mine_empty"))
 
-    def show(self, owner: str, tid: str | None, lang: str, message: str = "", player: bool = True):
+    def show(self, owner: str, tid: str | None, lang: str, message: str = ""):
         """Everything the review view shows of one transcript:
         (tid, sel, player, table, share, details, progress, mark button)."""
         if not tid:
@@ -140,9 +141,12 @@ class Handlers:
             first = list(self.show(owner, tid, lang, t(lang, "decoding")))
             first[2] = gr.update(value=self.store.info(owner, tid)["audio_path"], subtitles=None, playback_position=0)
             yield (*first, self.mine(owner, lang, tid), *running)
+            shown_at = 0.0
             for _ in job.run(where, model):
                 progress(tracker.fraction, desc=tracker.text())
-                yield (*self.show(owner, tid, lang, tracker.text()), gr.skip(), *running)
+                if time.perf_counter() - shown_at >= REFRESH_SECONDS:  # a long file has many small batches
+                    shown_at = time.perf_counter()
+                    yield (*self.show(owner, tid, lang, tracker.text()), gr.skip(), *running)
         except Exception as e:
             job.fail(str(e))
             error = user_error(lang, e)
