@@ -1,0 +1,70 @@
+"""Test helpers: WER and word-timing errors against the truth JSON of the speech fixtures.
+
+Truth files (``tests/fixtures/audio/NAME.json`` beside ``NAME.EXT``) look like
+``{"text": "...", "words": [{"word": "...", "start": s, "end": s}, ...]}`` with times in seconds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jiwer
+
+
+def load_truth(path: str | Path) -> dict[str, Any]:
+    """Read a truth JSON (``{"text", "words": [{"word", "start", "end"}]}``)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def wer(reference: str | Sequence[str], hypothesis: str | Sequence[str]) -> float:
+    """Word error rate (jiwer) of one hypothesis, or corpus WER of parallel lists of sentences."""
+    if isinstance(reference, str):
+        reference, hypothesis = [reference], [hypothesis]
+    pairs = [(r, h) for r, h in zip(reference, hypothesis, strict=True) if r.strip()]
+    if not pairs:
+        return 0.0 if not any(h.strip() for h in hypothesis) else 1.0
+    refs = [r for r, _ in pairs]
+    hyps = [h if h.strip() else "<empty>" for _, h in pairs]  # jiwer rejects empty hypotheses in some versions
+    return float(jiwer.wer(refs, hyps))
+
+
+def _fields(word: Any) -> tuple[str, float, float]:
+    """(word, start, end) of a dict or an object with .word/.start/.end (e.g. asr.types.Word)."""
+    if isinstance(word, dict):
+        return str(word["word"]), float(word["start"]), float(word["end"])
+    return str(word.word), float(word.start), float(word.end)
+
+
+def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tuple[float, float, int]:
+    """Align the word strings (difflib) and compare times of the words that match exactly.
+
+    Returns (mean |start error|, mean |end error|, n_matched), errors in seconds; NaN errors when nothing matched.
+    """
+    truth = [_fields(w) for w in truth_words]
+    hyp = [_fields(w) for w in hyp_words]
+    matcher = difflib.SequenceMatcher(a=[w for w, _, _ in truth], b=[w for w, _, _ in hyp], autojunk=False)
+    pairs = [(truth[b.a + k], hyp[b.b + k]) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    if not pairs:
+        return math.nan, math.nan, 0
+    start = sum(abs(t[1] - h[1]) for t, h in pairs) / len(pairs)
+    end = sum(abs(t[2] - h[2]) for t, h in pairs) / len(pairs)
+    return start, end, len(pairs)
+
+
+def decode_audio(path: str | Path, sample_rate: int = 16000):
+    """Decode a file's first audio stream with PyAV to mono float32 numpy at ``sample_rate``."""
+    import av
+    import numpy as np
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32)
