@@ -142,7 +142,12 @@ class Handlers:
             first[2] = gr.update(value=self.store.info(owner, tid)["audio_path"], subtitles=None, playback_position=0)
             yield (*first, self.mine(owner, lang, tid), *running)
             shown_at = 0.0
-            for _ in job.run(where, model):
+            def downloading(done: int, total: int | None) -> None:
+                progress(done / total if total else None, desc=t(lang, "model_download", name=model or "",
+                                                                  done=done // 2**20, total=(total or 0) // 2**20
+                                                                  ).replace("**", ""))
+
+            for _ in job.run(where, model, downloading):
                 progress(tracker.fraction, desc=tracker.text())
                 if time.perf_counter() - shown_at >= REFRESH_SECONDS:  # a long file has many small batches
                     shown_at = time.perf_counter()

@@ -111,10 +111,11 @@ class Job:
             raise
         return self.tid
 
-    def run(self, where: str | None, model: str | None) -> Iterator[Transcript]:
+    def run(self, where: str | None, model: str | None, downloading=None) -> Iterator[Transcript]:
         """Each growing transcript, saved before it is shown. The job stops after the batch during which its
         status was set to "cancelled" (see `cancel`), or when the iterator is closed."""
-        stream = self.service.stream(where, model, self.source, self.options, self.filename, self.progress.report)
+        stream = self.service.stream(where, model, self.source, self.options, self.filename, self.progress.report,
+                                     downloading)
         try:
             for transcript in stream:
                 self.progress.from_transcript(transcript)

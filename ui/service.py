@@ -140,12 +140,14 @@ class ModelService:
         return t(lang, "model_loading", name=s.name)
 
     def stream(self, where: str | None, model: str | None, source, options: TranscribeOptions,
-               filename: str | None, progress: Progress = no_progress) -> Iterator[Transcript]:
-        """The growing transcript; `progress` is called on this machine (on ZeroGPU it is not)."""
+               filename: str | None, progress: Progress = no_progress,
+               downloading: models.ByteProgress | None = None) -> Iterator[Transcript]:
+        """The growing transcript; `progress` is called on this machine (on ZeroGPU it is not), `downloading`
+        while a model that is not here yet downloads."""
         settings = self.settings_for(where, model)
         if self._gpu_stream is not None and settings.provider == "local":
             return self._gpu_stream(settings, source, options, filename)
-        return transcribe_stream(get_backend(settings), source, options, progress, filename)
+        return transcribe_stream(get_backend(settings, downloading), source, options, progress, filename)
 
 
 def os_device_name() -> str:
