@@ -274,3 +274,27 @@ def test_two_browsers_do_not_see_each_others_work(app, browser):
     expect(b.locator("#mine label")).to_have_count(1, timeout=30_000)
     first.close()
     second.close()
+
+
+def login(context, url: str, user: str, password: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    page.locator("input[type=text]").first.fill(user)
+    page.locator("input[type=password]").fill(password)
+    page.locator("button", has_text=re.compile("Login|Log in", re.I)).click()
+    expect(page.locator("#model-status")).to_contain_text(re.compile("pripravljen|ready"), timeout=TIMEOUT)
+    return page
+
+
+def test_with_login_each_user_sees_their_own_work_in_any_browser(tmp_path, model, browser):
+    with AppServer(tmp_path / "login", model, PREPIS_USERS="ana:geslo-ena,bor:geslo-dve") as server:
+        contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(3)]
+        ana = login(contexts[0], server.url, "ana", "geslo-ena")
+        transcribe(ana, CLIP)
+        ana_elsewhere = login(contexts[1], server.url, "ana", "geslo-ena")
+        expect(ana_elsewhere.locator("#mine label", has_text=CLIP.name)).to_be_visible(timeout=30_000)
+        bor = login(contexts[2], server.url, "bor", "geslo-dve")
+        expect(bor.locator("#mine")).to_contain_text(re.compile("Tu bodo vaši prepisi"))
+        assert bor.locator("#mine label").count() == 0
+        for context in contexts:
+            context.close()
