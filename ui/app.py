@@ -71,6 +71,7 @@ def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None
 def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
     # choosing a file forgets a recording and the other way round: Start takes the one that is left
     quiet = {"show_progress": "hidden", **PRIVATE}
+    v.where.change(lambda where: gr.update(visible=where != "runpod"), v.where, v.model, **quiet)  # RunPod has its own
     v.upload.change(lambda f: gr.update(value=None) if f else gr.skip(), v.upload, v.mic, **quiet)
     v.mic.change(lambda f: gr.update(value=None) if f else gr.skip(), v.mic, v.upload, **quiet)
 

@@ -12,7 +12,7 @@ from asr.types import Transcript
 from ui import review
 from ui.config import AppConfig
 from ui.handlers import export_file, user_error
-from ui.i18n import t
+from ui.i18n import clock, t
 
 
 class Editing:
@@ -33,7 +33,8 @@ class Editing:
             return None, gr.skip(), gr.update(value=None, visible=False), gr.update(value=t(lang, "mark"))
         seg = transcript.segments[idx]
         position = seg.start if at is None else at
-        details = gr.update(value=review.marked_words(seg, self.config.low_confidence), visible=True)
+        label = f"#{idx + 1} · {clock(seg.start)}–{clock(seg.end)} · {t(lang, 'segment')}"
+        details = gr.update(value=review.marked_words(seg, self.config.low_confidence), visible=True, label=label)
         return (idx, gr.update(playback_position=round(position, 2)), details,
                 gr.update(value=t(lang, "unmark" if seg.reviewed else "mark")))
 

@@ -11,7 +11,7 @@ LOW_CONFIDENCE = 0.5  # words below this are marked uncertain (PREPIS_LOW_CONFID
 PRE_ROLL = 0.3  # seconds played before an uncertain word when jumping to it
 COLUMNS = ("col_n", "col_start", "col_end", "col_text", "col_unsure", "col_reviewed")
 STATIC_COLUMNS = [0, 4, 5]  # number, uncertain words, reviewed: not edited in the table
-COLUMN_WIDTHS = ["5%", "10%", "10%", "47%", "15%", "13%"]
+COLUMN_WIDTHS = ["5%", "12%", "12%", "40%", "15%", "16%"]
 
 
 @dataclass(frozen=True)
