@@ -101,10 +101,10 @@ def test_errors_are_plain_messages(client, tmp_path):
         client.predict({"segments": [{"text": "x"}]}, "srt", api_name="/export")
 
 
-def test_login_and_the_runpod_key_stays_on_the_server(tmp_path, model):
+def test_login_upload_limit_and_the_runpod_key_stays_on_the_server(tmp_path, model):
     key = "rp-secret-key-1234567890"
     with AppServer(tmp_path, model, PREPIS_USERS="ana:geslo-ena,bor:geslo-dve", RUNPOD_API_KEY=key,
-                   RUNPOD_ENDPOINT_ID="endpoint-x") as server:
+                   RUNPOD_ENDPOINT_ID="endpoint-x", PREPIS_MAX_FILE_SIZE="100kb") as server:
         with pytest.raises(Exception):  # noqa: B017 (gradio_client raises a plain ValueError on a refused login)
             Client(server.url, verbose=False, auth=("ana", "wrong"))
         client = Client(server.url, verbose=False, auth=("ana", "geslo-ena"))
@@ -115,6 +115,8 @@ def test_login_and_the_runpod_key_stays_on_the_server(tmp_path, model):
             assert key not in page.read().decode()
         where = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "where")
         assert where["props"]["visible"] is True, "with RunPod configured the reviewer may choose it"
+        with pytest.raises(Exception, match="(?i)size|large|413"):  # noqa: B017 (the operator's upload limit)
+            client.predict(handle_file(str(CLIP)), api_name="/transcribe")
 
 
 def test_the_readme_example_works_as_written(app, monkeypatch, tmp_path, capsys):
