@@ -7,7 +7,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 from dataclasses import replace
+from email.utils import formatdate
 
 import numpy as np
 import pytest
@@ -22,6 +24,8 @@ from asr.engine import load_engine
 from asr.options import TranscribeOptions
 from asr.pipeline import LocalBackend, transcribe, transcribe_stream
 from asr.runpod_client import Policy, RunPodBackend, RunPodError, encode_job, format_range, plan_jobs
+from asr.runpod_http import retry_after
+from asr.segmenter import plan_chunks
 
 FRAME = 0.04  # seconds: one encoder output frame
 OPTIONS = TranscribeOptions(max_chunk=10.0)  # short chunks: several per job in the fault tests
@@ -286,3 +290,15 @@ def test_settings_choose_runpod_and_never_show_the_key(monkeypatch):
 def test_time_ranges_are_readable():
     assert format_range(65.2, 130.1) == "01:05\u201302:11"
     assert format_range(3599.0, 3725.5) == "59:59\u20131:02:06"
+
+
+def test_jobs_are_the_local_chunks_grouped_in_order(recording, jobs):
+    samples = decode_audio(recording)
+    assert [c for j in jobs for c in j.chunks] == list(plan_chunks(samples, OPTIONS.max_chunk))
+    assert all(j.end - j.start <= FAST.job_seconds * SAMPLE_RATE or len(j.chunks) == 1 for j in jobs)
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    assert retry_after("7") == 7.0 and retry_after(None) is None and retry_after("soon") is None
+    in_a_minute = formatdate(time.time() + 60, usegmt=True)
+    assert 55 <= retry_after(in_a_minute) <= 60
