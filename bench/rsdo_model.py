@@ -77,7 +77,11 @@ def build(path: Path = RANDOM_MODEL) -> Path:
     from nemo.collections.asr.models import EncDecCTCModelBPE
 
     torch.manual_seed(SEED)
+    from omegaconf import open_dict
+
     model = EncDecCTCModelBPE(cfg=large_config(train_tokenizer(CACHE / "tokenizer-1024")))
+    with open_dict(model.cfg):  # NeMo's transcribe() reads this section, as the real model has it
+        model.cfg.validation_ds = {"sample_rate": 16000, "use_start_end_token": False}
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save_to(str(path))
     return path
