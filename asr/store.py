@@ -226,6 +226,12 @@ class Store:
         return [{"segment": i, "field": f, "old": json.loads(o), "new": json.loads(n), "at": at}
                 for i, f, o, n, at in rows]
 
+    def edit_count(self, owner: str, tid: str) -> int:
+        """How many edits of the transcript are saved."""
+        with self._lock:
+            self._check(self._db, owner, tid)
+            return self._db.execute("SELECT COUNT(*) FROM edits WHERE transcript_id = ?", (tid,)).fetchone()[0]
+
     def delete(self, owner: str, tid: str) -> None:
         with self._tx() as db:
             self._check(db, owner, tid)

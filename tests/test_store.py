@@ -52,6 +52,7 @@ def test_edits_are_applied_logged_and_survive_reopening(tmp_path):
     assert [w.word for w in t.segments[0].words] == ["dober", "dan"], "the model's words stay"
     assert [(h["segment"], h["field"], h["old"], h["new"]) for h in reopened.history("alice", tid)] == [
         (0, "text", "dober dan", "dober dan vsem"), (1, "reviewed", 0, 1), (1, "start", 2.5, 2.4)]
+    assert reopened.edit_count("alice", tid) == 3
     summary = reopened.list("alice")[0]
     assert (summary.id, summary.segments, summary.reviewed) == (tid, 2, 1)
     reopened.close()

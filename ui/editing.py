@@ -63,7 +63,8 @@ class Editing:
         transcript = self.store.load(owner, tid)
         following = sel + 1 if reviewed and sel + 1 < len(transcript.segments) else sel
         table = review.table(transcript, lang, self.config.low_confidence)
-        return (table, review.share(transcript, lang), saved(lang), *self.focus(transcript, following, lang))
+        count = self.store.edit_count(owner, tid)
+        return (table, review.share(transcript, lang), saved(lang, count), *self.focus(transcript, following, lang))
 
     def on_edit(self, rows, tid: str | None, sel: int | None, owner: str, lang: str):
         """Save what the reviewer changed in the table; a time that is not valid is put back as it was."""
@@ -81,7 +82,8 @@ class Editing:
         if sel is not None and any(e.segment == sel for e in edits):
             details = review.marked_words(transcript.segments[sel], self.config.low_confidence)
         player = gr.update(subtitles=review.subtitles(transcript)) if edits else gr.skip()
-        return table, review.share(transcript, lang), saved(lang) if edits else gr.skip(), details, player
+        note = saved(lang, self.store.edit_count(owner, tid)) if edits else gr.skip()
+        return table, review.share(transcript, lang), note, details, player
 
     def on_export(self, tid: str | None, fmt: str, owner: str, lang: str):
         transcript = self._load(owner, tid, lang)
@@ -95,9 +97,9 @@ class Editing:
             raise gr.Error(t(lang, "busy"))
 
 
-def saved(lang: str) -> str:
-    """The autosave note: the time the last change was written to the database."""
-    return t(lang, "saved", time=datetime.now().strftime("%H:%M:%S"))
+def saved(lang: str, count: int) -> str:
+    """The autosave note: when the last change was written to the database, and how many there are."""
+    return t(lang, "saved", time=datetime.now().strftime("%H:%M:%S"), count=count)
 
 
 def _rows(value) -> list[list]:

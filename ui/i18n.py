@@ -57,7 +57,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
              "The transcription is still running; you can correct it when it is done."),
     "bad_time": ("Čas »{value}« ni veljaven: uporabite sekunde ali m:ss.ss, začetek pred koncem.",
                  "The time “{value}” is not valid: use seconds or m:ss.ss, start before end."),
-    "saved": ("Shranjeno ob {time} ✓", "Saved at {time} ✓"),
+    "saved": ("Shranjeno ob {time} ✓ (popravkov: {count})", "Saved at {time} ✓ ({count} edits)"),
     "decoding": ("Berem posnetek …", "Reading the recording …"),
     "waiting_model": ("Pripravljam model …", "Preparing the model …"),
     "running": ("Prepisujem: {done} od {total} ({pct} %), končanih delov: {chunks}",
