@@ -256,6 +256,7 @@ class WorkerProcess:
         self.log_path = log_path
         # one torch thread, like the test process (importing silero_vad sets 1): the same arithmetic as the local
         # backend there, and no collapse when the other process holds a core of the 2-core CI machine
+        model = Path(model).resolve() if Path(model).exists() else model  # the worker runs in its own folder
         self.env = {**os.environ, "ASR_MODEL": str(model), "ASR_DEVICE": "cpu", "PYTHONUNBUFFERED": "1",
                     "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), **env}
 
