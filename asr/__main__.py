@@ -13,6 +13,7 @@ from asr.audio import AudioError
 from asr.config import load_settings
 from asr.exports import FORMATS, export
 from asr.options import TranscribeOptions
+from asr.runpod_client import RunPodError
 
 
 def _formats(value: str) -> list[str]:
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
-    except (models.ModelError, ValueError) as e:
+    except (models.ModelError, RunPodError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

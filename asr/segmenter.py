@@ -49,9 +49,14 @@ _vad_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _vad_model():
-    from silero_vad import load_silero_vad
+    import torch
 
-    return load_silero_vad()
+    threads = torch.get_num_threads()
+    from silero_vad import load_silero_vad  # sets torch to one thread when imported
+
+    model = load_silero_vad()
+    torch.set_num_threads(threads)  # the ASR model needs every core
+    return model
 
 
 def speech_probabilities(audio: np.ndarray) -> Iterator[np.ndarray]:
