@@ -62,12 +62,12 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory) -> Path:
-    """About five minutes of speech: the fixture clips one after another, four times."""
+    """About a quarter of an hour of speech: the fixture clips one after another, twelve times."""
     parts = []
     for name in ("wav16k_mono.wav", "flac.flac", "mp3.mp3", "opus.ogg", "wav44k_stereo.wav", "aac.m4a"):
         parts += [decode_audio(AUDIO / name), np.zeros(SAMPLE_RATE, np.float32)]
     path = tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav"
-    sf.write(path, np.concatenate(parts * 4), SAMPLE_RATE)
+    sf.write(path, np.concatenate(parts * 12), SAMPLE_RATE)
     return path
 
 

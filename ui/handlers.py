@@ -67,7 +67,7 @@ class Handlers:
         return gr.update(choices=choices, value=selected if selected in ids else None,
                          info=t(lang, "mine_hint" if choices else "mine_empty"))
 
-    def show(self, owner: str, tid: str | None, lang: str, message: str = ""):
+    def show(self, owner: str, tid: str | None, lang: str, message: str | None = None):
         """Everything the review view shows of one transcript:
         (tid, sel, player, table, share, details, progress, mark button)."""
         if not tid:
@@ -83,7 +83,7 @@ class Handlers:
                                playback_position=0)
         table = gr.update(value=review.table(transcript, lang, self.config.low_confidence),
                           interactive=not running and bool(transcript.segments))
-        note = message or (t(lang, "busy") if running else info["error"])
+        note = message if message is not None else (t(lang, "busy") if running else info["error"])
         return (tid, None, player, table, review.share(transcript, lang), gr.update(value=None, visible=False), note,
                 gr.update(value=t(lang, "mark")))
 
@@ -151,7 +151,7 @@ class Handlers:
                 progress(tracker.fraction, desc=tracker.text())
                 if time.perf_counter() - shown_at >= REFRESH_SECONDS:  # a long file has many small batches
                     shown_at = time.perf_counter()
-                    yield (*self.show(owner, tid, lang, tracker.text()), gr.skip(), *running)
+                    yield (*self.show(owner, tid, lang, ""), gr.skip(), *running)  # the bar has the text
         except Exception as e:
             job.fail(str(e))
             error = user_error(lang, e)

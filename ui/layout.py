@@ -18,7 +18,7 @@ PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints
 CSS = """
 #details .textspan.hl { font-weight: 600; text-decoration: underline wavy; }
 #share { font-size: 1.05em; }
-#progress { min-height: 3em; }
+#progress { min-height: 110px; }
 """
 
 
@@ -78,10 +78,11 @@ def build_input(v, L: Labels, service: ModelService) -> None:
 def build_review(v, L: Labels, config: AppConfig) -> None:
     v.player = L(gr.Audio(label=L.text("player"), type="filepath", interactive=False, elem_id="player"), "player")
     with gr.Row(equal_height=True):
-        v.next_unsure = L(gr.Button(L.text("next_unsure"), size="sm", elem_id="next-unsure"), "next_unsure", "value")
-        v.mark = gr.Button(L.text("mark"), size="sm", variant="primary", elem_id="mark")
-        v.share = gr.Markdown(elem_id="share")
-        v.saved = gr.Markdown(elem_id="saved")
+        v.next_unsure = L(gr.Button(L.text("next_unsure"), size="sm", elem_id="next-unsure", scale=1), "next_unsure",
+                          "value")
+        v.mark = gr.Button(L.text("mark"), size="sm", variant="primary", elem_id="mark", scale=1)
+        v.share = gr.Markdown(elem_id="share", scale=2)
+        v.saved = gr.Markdown(elem_id="saved", scale=2)
     v.details = L(gr.HighlightedText(label=L.text("segment"), color_map={"?": "#f59e0b"}, show_legend=False,
                                      visible=False, elem_id="details"), "segment")
     with gr.Row():

@@ -8,6 +8,7 @@ from asr.types import Segment, Transcript, Word
 from ui.i18n import clock, parse_clock, t
 
 LOW_CONFIDENCE = 0.5  # words below this are marked uncertain (PREPIS_LOW_CONFIDENCE overrides)
+SHOWN_UNSURE = 3  # uncertain words named in a table row
 PRE_ROLL = 0.3  # seconds played before an uncertain word when jumping to it
 COLUMNS = ("col_n", "col_start", "col_end", "col_text", "col_unsure", "col_reviewed")
 STATIC_COLUMNS = [0, 4, 5]  # number, uncertain words, reviewed: not edited in the table
@@ -29,12 +30,21 @@ def unsure_words(segment: Segment, threshold: float) -> list[Word]:
     return [w for w in segment.words if w.confidence < threshold]
 
 
+def unsure_note(words: list[Word]) -> str:
+    """'⚠ 5: dan? hiša? vas? +2': how many, and the first few (a sign and a count, not only a colour)."""
+    if not words:
+        return ""
+    shown = " ".join(f"{w.word}?" for w in words[:SHOWN_UNSURE])
+    more = f" +{len(words) - SHOWN_UNSURE}" if len(words) > SHOWN_UNSURE else ""
+    return f"⚠ {len(words)}: {shown}{more}"
+
+
 def is_edited(segment: Segment) -> bool:
     return segment.text != " ".join(w.word for w in segment.words)
 
 
 def row(segment: Segment, lang: str, threshold: float) -> list:
-    unsure = " ".join(f"⚠ {w.word}?" for w in unsure_words(segment, threshold))  # the model's words, kept after edits
+    unsure = unsure_note(unsure_words(segment, threshold))  # the model's words, kept after edits
     reviewed = t(lang, "yes") if segment.reviewed else ""
     return [segment.id + 1, clock(segment.start), clock(segment.end), segment.text, unsure, reviewed]
 
