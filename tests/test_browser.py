@@ -100,9 +100,10 @@ def edit_cell(page: Page, row: int, col: int, text: str) -> None:
     target = cell(page, row, col)
     target.click()
     target.dblclick()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    editor = target.locator("textarea, input").first
+    expect(editor).to_be_focused()
+    editor.fill(text)
+    editor.press("Enter")
     expect(page.locator("#saved")).not_to_have_text(before)
     expect(page.locator("#saved")).to_contain_text(re.compile("Shranjeno|Saved"))
 
