@@ -29,7 +29,9 @@ def test_clock_round_trips():
 
 def test_rows_mark_uncertain_words_with_a_sign():
     rows = review.table(sample(), "sl", 0.5)["data"]
-    assert rows[0] == [1, "0:00.50", "0:01.20", "dober dan", "⚠ dan?", ""]
+    assert rows[0] == [1, "0:00.50", "0:01.20", "dober dan", "⚠ 1: dan?", ""]
+    words = [Word(w, 0.0, 0.1, 0.1) for w in "a b c d e".split()]
+    assert review.unsure_note(words) == "⚠ 5: a? b? c? +2"
     assert review.marked_words(sample().segments[0], 0.5) == [("dober ", None), ("dan ", "?")]
     assert review.subtitles(sample())[1] == {"text": "danes je", "timestamp": [2.5, 3.1]}
 
