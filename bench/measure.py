@@ -1,6 +1,6 @@
 """One measurement in a fresh process (so peak RSS is its own); prints one JSON line.
 
-    python -m bench.measure prepis|ceiling|seed AUDIO MODEL [--max-chunk S] [--batch-size N]
+    python -m bench.measure prepis|ceiling|seed AUDIO MODEL [--max-chunk S] [--batch-size N] [--precision P]
 
 - ceiling: the model's forward pass alone over Prepis's chunks (decoding, VAD and chunk planning untimed);
 - prepis: file -> decode -> VAD -> chunks -> model -> words -> merged transcript, the CLI/UI code path;
@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--max-chunk", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
     args = parser.parse_args()
 
     from asr.engine import load_engine
@@ -91,7 +92,7 @@ def main() -> None:
     options = TranscribeOptions(max_chunk=args.max_chunk or defaults.max_chunk,
                                 batch_size=args.batch_size or defaults.batch_size)
     start = time.perf_counter()
-    engine = load_engine(str(args.model), args.model.stem, "auto")
+    engine = load_engine(str(args.model), args.model.stem, "auto", args.precision)
     load = time.perf_counter() - start
     result = MEASURES[args.kind](args.audio, engine, options)
     result.update(kind=args.kind, load=load, rtfx=result["audio_seconds"] / result["wall"], peak_rss_mb=peak_rss_mb(),
