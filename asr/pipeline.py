@@ -9,7 +9,7 @@ A backend is any object with two methods (LocalBackend here, asr.runpod_client.R
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -51,16 +51,25 @@ def audio_info(source: AudioSource, samples: np.ndarray, filename: str | None) -
 
 
 class LocalBackend:
-    """Transcribes on this machine's GPU or CPU with one Engine (see asr.engine.load_engine)."""
+    """Transcribes on this machine's GPU or CPU with one Engine (see asr.engine.load_engine).
 
-    def __init__(self, engine):
+    `chunks` are cut points planned elsewhere over the same audio (the RunPod client sends them to the
+    worker, so a job's cuts are the ones a local run makes); without them they are planned here.
+    """
+
+    def __init__(self, engine, chunks: Sequence[Chunk] | None = None):
         self.engine = engine
+        self.chunks = chunks
 
     def stream(self, samples: np.ndarray, options: TranscribeOptions, progress: Progress = no_progress
                ) -> Iterator[list[Word]]:
         """Yield the words of each batch of chunks as soon as it is done, times in seconds of the whole audio."""
         total = samples.size / SAMPLE_RATE
-        for batch in batched(plan_chunks(samples, options.max_chunk), options.batch_size):
+        chunks = plan_chunks(samples, options.max_chunk) if self.chunks is None else self.chunks
+        if self.chunks and self.chunks[-1].end > samples.size:
+            raise ValueError(f"chunks reach sample {self.chunks[-1].end}, but the audio has {samples.size} samples "
+                             "at 16 kHz.")
+        for batch in batched(chunks, options.batch_size):
             recognized = self.engine.recognize([samples[c.start : c.end] for c in batch])
             yield [w.shifted(c.offset) for c, words in zip(batch, recognized, strict=True) for w in words]
             done = batch[-1].end / SAMPLE_RATE

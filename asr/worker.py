@@ -27,11 +27,9 @@ import time
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-import numpy as np
-
 from asr.audio import DEFAULT_MAX_DURATION
 from asr.options import TranscribeOptions
-from asr.pipeline import LocalBackend, Progress, batched, no_progress, transcribe
+from asr.pipeline import LocalBackend, transcribe
 from asr.segmenter import Chunk
 from asr.types import Transcript
 
@@ -153,25 +151,6 @@ def parse_chunks(value) -> tuple[tuple[int, int], ...] | None:
     return tuple(chunks)
 
 
-class PlannedBackend:
-    """The local backend on chunks planned by the client over the whole recording, so cuts match a local run."""
-
-    def __init__(self, local: LocalBackend, chunks: tuple[tuple[int, int], ...]):
-        self.local = local
-        self.chunks = [Chunk(start, end) for start, end in chunks]
-
-    def stream(self, samples: np.ndarray, options: TranscribeOptions, progress: Progress = no_progress):
-        if self.chunks[-1].end > samples.size:
-            raise RequestError(f"chunks reach sample {self.chunks[-1].end}, but the audio has {samples.size} "
-                               "samples at 16 kHz.")
-        for batch in batched(self.chunks, options.batch_size):
-            recognized = self.local.engine.recognize([samples[c.start : c.end] for c in batch])
-            yield [w.shifted(c.offset) for c, words in zip(batch, recognized, strict=True) for w in words]
-
-    def describe(self) -> tuple[dict, str]:
-        return self.local.describe()
-
-
 @functools.lru_cache(maxsize=1)
 def get_backend() -> LocalBackend:
     """The process-wide local backend for ASR_MODEL / ASR_DEVICE: loaded on first use, then reused."""
@@ -187,8 +166,8 @@ def get_backend() -> LocalBackend:
 def run(request: Request) -> dict:
     """Transcribe one validated request through the same pipeline as the local backend."""
     backend = get_backend()
-    if request.chunks is not None:
-        backend = PlannedBackend(backend, request.chunks)
+    if request.chunks is not None:  # cut where the client planned, over the whole recording
+        backend = LocalBackend(backend.engine, [Chunk(start, end) for start, end in request.chunks])
     transcript = transcribe(backend, request.audio, request.options, filename=request.filename)
     return to_output(transcript, request.timestamps)
 
