@@ -4,7 +4,8 @@
 
 - ceiling: the model's forward pass alone over Prepis's chunks (decoding, VAD and chunk planning untimed);
 - prepis: file -> decode -> VAD -> chunks -> model -> words -> merged transcript, the CLI/UI code path;
-- seed: the original handler's way: 5-minute pieces, each through NeMo's model.transcribe(), one at a time.
+- seed: the original handler's way: NeMo's restore_from, then 5-minute pieces through model.transcribe(), one
+  at a time, full attention; none of Prepis's tuning (SDPA attention, allocator) is applied in that process.
 """
 
 from __future__ import annotations
@@ -52,12 +53,20 @@ def measure_ceiling(audio: Path, engine, options) -> dict:
             "chunks": sum(len(b) for b in batches)}
 
 
-def measure_seed(audio: Path, engine, options) -> dict:
+def load_plain(path: Path):
+    """The model as the original handler loads it: NeMo's restore_from, nothing of Prepis's tuning."""
+    import torch
+    from nemo.collections.asr.models import ASRModel
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return ASRModel.restore_from(str(path), map_location=device).eval()
+
+
+def measure_seed(audio: Path, model, options) -> dict:
     import soundfile as sf
 
     from asr.audio import SAMPLE_RATE, decode_audio
 
-    model = engine.model
     start = time.perf_counter()
     samples = decode_audio(audio)
     piece = int(SEED_PIECE * SAMPLE_RATE)
@@ -68,7 +77,6 @@ def measure_seed(audio: Path, engine, options) -> dict:
             sf.write(path, samples[i : i + piece], SAMPLE_RATE, subtype="PCM_16")
             model.transcribe([path], batch_size=1, verbose=False)
             first = first or time.perf_counter() - start
-    model.eval()  # transcribe() leaves the encoder in train mode
     return {"wall": time.perf_counter() - start, "first_segment": first, "audio_seconds": samples.size / SAMPLE_RATE}
 
 
@@ -92,12 +100,16 @@ def main() -> None:
     options = TranscribeOptions(max_chunk=args.max_chunk or defaults.max_chunk,
                                 batch_size=args.batch_size or defaults.batch_size)
     start = time.perf_counter()
-    engine = load_engine(str(args.model), args.model.stem, "auto", args.precision)
+    if args.kind == "seed":
+        model = load_plain(args.model)
+        device, precision = next(model.parameters()).device.type, "fp32"
+    else:
+        model = load_engine(str(args.model), args.model.stem, "auto", args.precision)
+        device, precision = model.device, model.precision
     load = time.perf_counter() - start
-    result = MEASURES[args.kind](args.audio, engine, options)
+    result = MEASURES[args.kind](args.audio, model, options)
     result.update(kind=args.kind, load=load, rtfx=result["audio_seconds"] / result["wall"], peak_rss_mb=peak_rss_mb(),
-                  max_chunk=options.max_chunk, batch_size=options.batch_size, device=engine.device,
-                  precision=engine.precision)
+                  max_chunk=options.max_chunk, batch_size=options.batch_size, device=device, precision=precision)
     print(json.dumps(result))
 
 
