@@ -55,16 +55,3 @@ def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tu
     end = sum(abs(t[2] - h[2]) for t, h in pairs) / len(pairs)
     return start, end, len(pairs)
 
-
-def decode_audio(path: str | Path, sample_rate: int = 16000):
-    """Decode a file's first audio stream with PyAV to mono float32 numpy at ``sample_rate``."""
-    import av
-    import numpy as np
-
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-    chunks = []
-    with av.open(str(path)) as container:
-        for frame in container.decode(audio=0):
-            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    return np.concatenate(chunks).astype(np.float32)

@@ -53,11 +53,13 @@ def test_interrupted_download_resumes_with_range(tmp_path, file_server, good_arc
     with pytest.raises(models.ModelError, match="run it again to resume|resumes where it stopped"):
         models.download("rsdo-2.0", tmp_path, url=url)
     partial = tmp_path / ".partial" / ARCHIVE
-    assert partial.stat().st_size == len(good_archive) // 3
+    saved = partial.stat().st_size  # whole blocks received before the connection dropped
+    assert 0 < saved <= len(good_archive) // 3
+    assert partial.read_bytes() == good_archive[:saved]
     assert not (tmp_path / "rsdo-2.0").exists(), "no half-written model where a complete one is expected"
     file_server.cut_after = None
     models.download("rsdo-2.0", tmp_path, url=url)
-    assert file_server.requests[-1]["range"] == f"bytes={len(good_archive) // 3}-"
+    assert file_server.requests[-1]["range"] == f"bytes={saved}-"
     assert (tmp_path / "rsdo-2.0" / "conformer_ctc_bpe.nemo").is_file()
 
 

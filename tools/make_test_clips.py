@@ -26,7 +26,10 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the asr package
 import make_test_model as mtm  # noqa: E402
+
+from asr.audio import decode_audio  # noqa: E402
 
 AUDIO_DIR = mtm.FIXTURES / "audio"
 CLIP_SEED = 7
@@ -69,19 +72,6 @@ def encode(master: Path, out: Path, ext: str, opts: list[str]) -> None:
     subprocess.run(cmd, check=True)
 
 
-def decode(path: Path) -> np.ndarray:
-    """Decode any file's first audio stream with PyAV to 16 kHz mono float32."""
-    import av
-
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=mtm.SAMPLE_RATE)
-    chunks = []
-    with av.open(str(path)) as container:
-        for frame in container.decode(audio=0):
-            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    return np.concatenate(chunks).astype(np.float32)
-
-
 def lag_seconds(reference: np.ndarray, decoded: np.ndarray, max_lag: float = 0.2) -> float:
     """Delay of ``decoded`` relative to ``reference`` (seconds, positive = late), by cross-correlation."""
     from scipy.signal import correlate
@@ -118,7 +108,7 @@ def make_clips() -> None:
 
 def check(path: Path, reference: np.ndarray) -> float:
     """Print and return the decoded file's lag against the reference; fail loudly if above MAX_LAG."""
-    decoded = decode(path)
+    decoded = decode_audio(path)
     lag = lag_seconds(reference, decoded)
     dur = len(decoded) / mtm.SAMPLE_RATE
     print(f"{path.name:24s} {path.stat().st_size / 1e3:7.1f} kB  decoded {dur:6.2f} s  lag {lag * 1000:+6.1f} ms")

@@ -316,7 +316,11 @@ def write_status(line: str) -> None:
 
 def save_model(model, path: Path, fp16: bool) -> None:
     """``model.save_to`` (optionally with fp16 weights; NeMo restores them into fp32 parameters)."""
+    from omegaconf import open_dict
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    with open_dict(model.cfg):  # NeMo's transcribe() reads this section, as the real model has it
+        model.cfg.validation_ds = {"sample_rate": SAMPLE_RATE, "use_start_end_token": False}
     if fp16:
         state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         model.half()
