@@ -115,6 +115,7 @@ def cmd_download(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
         return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
