@@ -63,6 +63,23 @@ class FileServer:
         self.httpd.server_close()
 
 
+@pytest.fixture(scope="module")
+def model(request):
+    """The model the launched app uses (tests/app_server.model_for_tests)."""
+    from app_server import model_for_tests
+
+    return model_for_tests(request)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, model):
+    """`python app.py` launched once per test module on a free port, with its own data folder."""
+    from app_server import AppServer
+
+    with AppServer(tmp_path_factory.mktemp("app"), model) as server:
+        yield server
+
+
 @pytest.fixture
 def file_server():
     with FileServer() as server:

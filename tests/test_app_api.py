@@ -11,7 +11,7 @@ import shutil
 import urllib.request
 
 import pytest
-from app_server import REPO, AppServer, model_for_tests
+from app_server import REPO, AppServer
 from conftest import AUDIO
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -24,17 +24,6 @@ from asr.types import Transcript
 CLIP = AUDIO / "wav16k_mono.wav"
 VIDEO = AUDIO / "video.mp4"
 TIME_TOLERANCE = 0.001  # seconds: the same model on the same machine gives the same times
-
-
-@pytest.fixture(scope="module")
-def model(request):
-    return model_for_tests(request)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, model):
-    with AppServer(tmp_path_factory.mktemp("app"), model) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

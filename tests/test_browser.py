@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from app_server import REPO, AppServer, model_for_tests
+from app_server import REPO, AppServer
 from conftest import AUDIO
 
 from asr.audio import SAMPLE_RATE, decode_audio
@@ -34,17 +34,6 @@ DONE = re.compile(r"Končano|Done")
 TIMEOUT = 120_000  # ms for a transcription
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture(scope="module")
-def model(request):
-    return model_for_tests(request)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, model):
-    with AppServer(tmp_path_factory.mktemp("browser-app"), model) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

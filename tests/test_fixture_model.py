@@ -76,7 +76,7 @@ def model():
     return m
 
 
-@pytest.mark.xfail(reason="the committed fixture model is under-trained (~70 % WER on held-out voices, see "
+@pytest.mark.xfail(reason="the committed fixture model is under-trained (78-89 % WER held out, see "
                    "tests/fixtures/README.md); strict, so a retrained model that passes turns this into a failure "
                    "and the mark gets removed", strict=True)
 @pytest.mark.parametrize("clip", ["wav16k_mono.wav", "mp3.mp3"])

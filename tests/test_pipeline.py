@@ -26,7 +26,7 @@ CLIPS = sorted(p for p in AUDIO.iterdir() if p.suffix != ".json" and p.with_suff
 MAX_START_ERROR = 0.060  # seconds, mean over matched words
 MAX_END_ERROR = 0.150
 UNDERTRAINED = pytest.mark.xfail(
-    strict=True, reason="the fixture model is under-trained (~70 % WER on held-out voices, tests/fixtures/README.md); "
+    strict=True, reason="the fixture model is under-trained (78-89 % WER held out, tests/fixtures/README.md); "
     "strict, so a retrained model that meets the target fails here and the mark gets removed")
 
 
