@@ -17,7 +17,7 @@ Recipe (all seeds fixed):
 Usage:
   .venv/bin/python tools/make_test_model.py                      # synthesise, train, save, evaluate
   .venv/bin/python tools/make_test_model.py --synth-only         # only fill the synthesis cache
-  .venv/bin/python tools/make_test_model.py --evaluate-only      # re-measure tests/fixtures/tiny-sl.nemo
+  .venv/bin/python tools/evaluate_test_model.py                   # re-measure tests/fixtures/tiny-sl.nemo
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import pickle
 import random
 import re
 import subprocess
-import sys
 import time
 from multiprocessing import Pool
 from pathlib import Path
@@ -398,80 +397,12 @@ def train(args: argparse.Namespace) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------------ evaluation
-def eval_sets(train_words: list[str], heldout_words: list[str], n_utts: int) -> dict[str, list]:
-    """Held-out test utterances: (a) training words in held-out voices at held-out speeds, (b) only held-out words.
-
-    Returns {name: [(audio, truth), ...]}, reproducible (fixed seeds).
-    """
-    rng = random.Random(SEED + 3)
-    plans = {}
-    for name, words, variants in (("heldout_voices", train_words, HELDOUT_VARIANTS),
-                                  ("heldout_words", heldout_words, TRAIN_VARIANTS)):
-        plan = []
-        for _ in range(n_utts):
-            variant, speed, pitch = rng.choice(variants), rng.choice(HELDOUT_SPEEDS), rng.randint(*PITCH_RANGE)
-            plan.append([(w, variant, speed, pitch) for w in rng.sample(words, rng.randint(3, 12))])
-        plans[name] = plan
-    jobs = sorted({job for plan in plans.values() for utt in plan for job in utt})
-    synth = synthesise(jobs, "eval")
-    nrng = np.random.default_rng(SEED + 4)
-    return {name: [compose(nrng, [(job[0], synth[job]) for job in utt], snr_db=(15.0, 40.0), p_filter=0.0)
-                   for utt in plan] for name, plan in plans.items()}
-
-
-def evaluate(path: Path, n_utts: int) -> dict:
-    """Measure WER and word-time errors of the model at ``path`` (ours vs NeMo timestamps); return the numbers."""
-    import torch
-    from nemo.collections.asr.models import ASRModel
-
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from helpers import wer, word_time_errors
-
-    from asr.alignment import words_from_ctc
-
-    model = ASRModel.restore_from(str(path), map_location="cpu")
-    model.eval()
-    pieces = [model.tokenizer.ids_to_tokens([i])[0] for i in range(model.tokenizer.vocab_size)]
-    blank = model.tokenizer.vocab_size
-    train_words, heldout_words = build_word_lists()
-    results = {}
-    for name, utts in eval_sets(train_words, heldout_words, n_utts).items():
-        refs, hyps, ours, nemos = [], [], [], []
-        for audio, truth in utts:
-            with torch.inference_mode():
-                lp, enc_len, _ = model.forward(input_signal=torch.from_numpy(audio)[None],
-                                               input_signal_length=torch.tensor([len(audio)]))
-            words = words_from_ctc(lp[0, : enc_len[0]].numpy(), pieces, blank, audio=audio)
-            refs.append(" ".join(w["word"] for w in truth))
-            hyps.append(" ".join(w.word for w in words))
-            ours.append(word_time_errors(truth, words))
-        hyp_nemo = model.transcribe([a for a, _ in utts], batch_size=8, timestamps=True, verbose=False)
-        for (_, truth), hyp in zip(utts, hyp_nemo, strict=True):
-            nemos.append(word_time_errors(truth, [dict(w) for w in hyp.timestamp["word"]]))
-        results[name] = {
-            "utterances": len(utts), "words": sum(len(t) for _, t in utts), "wer": round(wer(refs, hyps), 4),
-            "start_err_ours": _weighted(ours, 0), "end_err_ours": _weighted(ours, 1),
-            "start_err_nemo": _weighted(nemos, 0), "end_err_nemo": _weighted(nemos, 1),
-            "nemo_word_example": [dict(w) for w in hyp_nemo[0].timestamp["word"][:2]],
-        }
-        print(name, json.dumps(results[name], default=str), flush=True)
-    return results
-
-
-def _weighted(errors: list[tuple[float, float, int]], index: int) -> float:
-    """Mean absolute error over all matched words (weighting each utterance by its matches), seconds."""
-    n = sum(e[2] for e in errors)
-    return round(sum(e[index] * e[2] for e in errors if e[2]) / max(n, 1), 4)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to save the .nemo")
     p.add_argument("--minutes", type=float, default=38.0, help="training wall-time budget (minutes)")
     p.add_argument("--synth-only", action="store_true", help="only fill the synthesis cache")
-    p.add_argument("--evaluate-only", action="store_true", help="only evaluate --output")
     p.add_argument("--no-evaluate", action="store_true", help="skip evaluation after training")
     p.add_argument("--eval-utterances", type=int, default=60, help="utterances per evaluation set")
     p.add_argument("--layers", type=int, default=6)
@@ -493,14 +424,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if not args.evaluate_only:
-        train(args)
-        if args.synth_only or args.no_evaluate:
-            return
-    results = evaluate(args.output, args.eval_utterances)
-    out = CACHE_DIR / "eval.json"
-    out.write_text(json.dumps(results, indent=1, default=str))
-    print(f"evaluation written to {out}")
+    train(args)
+    if not (args.synth_only or args.no_evaluate):
+        from evaluate_test_model import report
+
+        report(args.output, args.eval_utterances)
 
 
 if __name__ == "__main__":
