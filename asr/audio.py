@@ -124,22 +124,6 @@ def check_duration(samples: np.ndarray, name: str, limits: AudioLimits) -> np.nd
     return samples
 
 
-def from_array(samples: np.ndarray, sample_rate: int, limits: AudioLimits = AudioLimits()) -> np.ndarray:
-    """Convert an in-memory array (frames x channels, or 1-D; int or float) to 16 kHz mono float32."""
-    data = np.asarray(samples)
-    if np.issubdtype(data.dtype, np.integer):
-        data = data / float(np.iinfo(data.dtype).max)
-    data = data.astype(np.float32)
-    if data.ndim == 2:
-        data = data.mean(axis=1) if data.shape[1] <= data.shape[0] else data.mean(axis=0)
-    if sample_rate != SAMPLE_RATE and data.size:
-        from scipy.signal import resample_poly
-
-        g = np.gcd(SAMPLE_RATE, int(sample_rate))
-        data = resample_poly(data, SAMPLE_RATE // g, int(sample_rate) // g).astype(np.float32)
-    return check_duration(data, "the recording", limits)
-
-
 def sha256_of(source: AudioSource) -> str:
     digest = hashlib.sha256()
     if isinstance(source, (bytes, bytearray)):

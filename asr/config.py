@@ -9,6 +9,7 @@ from pathlib import Path
 PROVIDERS = ("local", "runpod")
 PROVIDER_ALIASES = {"clarinsi_slovene_asr": "runpod"}  # the original handler's name for the RunPod backend
 REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNPOD_BASE_URL = "https://api.runpod.ai/v2"
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Settings:
     provider: str = "local"  # TRANSCRIPTION_PROVIDER: local | runpod
     runpod_api_key: str = ""
     runpod_endpoint_id: str = ""
-    runpod_base_url: str = "https://api.runpod.ai/v2"
+    runpod_base_url: str = RUNPOD_BASE_URL
     data_dir: Path = REPO_ROOT  # PREPIS_DATA_DIR: holds models/ and the review database
 
     def __repr__(self) -> str:  # never show the API key in logs or tracebacks

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from asr.audio import SAMPLE_RATE
+from asr.config import RUNPOD_BASE_URL
 from asr.options import TranscribeOptions
 from asr.pipeline import Progress, no_progress
 from asr.runpod_http import Transport, TransportError
@@ -283,7 +284,7 @@ def _failure_reason(state: str, status: dict) -> str:
 class RunPodBackend:
     """Transcribes on a RunPod serverless endpoint running asr.worker; the same interface as LocalBackend."""
 
-    def __init__(self, api_key: str, endpoint_id: str, base_url: str = "https://api.runpod.ai/v2",
+    def __init__(self, api_key: str, endpoint_id: str, base_url: str = RUNPOD_BASE_URL,
                  policy: Policy = Policy()):
         if not api_key or not endpoint_id:
             raise ValueError("TRANSCRIPTION_PROVIDER=runpod needs RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set both "

@@ -154,13 +154,10 @@ def parse_chunks(value) -> tuple[tuple[int, int], ...] | None:
 @functools.lru_cache(maxsize=1)
 def get_backend() -> LocalBackend:
     """The process-wide local backend for ASR_MODEL / ASR_DEVICE: loaded on first use, then reused."""
-    from asr import models
+    from asr.backends import local_backend
     from asr.config import load_settings
-    from asr.engine import load_engine
 
-    settings = load_settings()
-    path, name = models.ensure(settings.model, settings.models_dir)
-    return LocalBackend(load_engine(str(path), name, settings.device))
+    return local_backend(load_settings())
 
 
 def run(request: Request) -> dict:

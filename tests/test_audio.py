@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asr.audio import SAMPLE_RATE, AudioError, AudioLimits, decode_audio, encode_flac, from_array
+from asr.audio import SAMPLE_RATE, AudioError, AudioLimits, decode_audio, encode_flac
 
 
 def tone(freq: float, seconds: float, rate: int, channels: int = 1) -> np.ndarray:
@@ -124,8 +124,3 @@ def test_no_temp_files_left_behind(tmp_path):
             pass
     assert set(os.listdir(tempfile.gettempdir())) - before == set()
 
-
-def test_from_array_resamples_and_downmixes():
-    stereo_int = (tone(1000, 1.0, 44100, 2) * 32767).astype(np.int16)
-    samples = from_array(stereo_int, 44100)
-    assert samples.size == SAMPLE_RATE and abs(dominant_frequency(samples) - 1000) < 2
