@@ -40,15 +40,23 @@ def _fields(word: Any) -> tuple[str, float, float]:
     return str(word.word), float(word.start), float(word.end)
 
 
-def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tuple[float, float, int]:
-    """Align the word strings (difflib) and compare times of the words that match exactly.
+def matched_words(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> list[tuple[tuple, tuple]]:
+    """Align the word strings (difflib); return the (truth, hyp) pairs of words that match exactly.
 
-    Returns (mean |start error|, mean |end error|, n_matched), errors in seconds; NaN errors when nothing matched.
+    Each side is ``(word, start, end)``.
     """
     truth = [_fields(w) for w in truth_words]
     hyp = [_fields(w) for w in hyp_words]
     matcher = difflib.SequenceMatcher(a=[w for w, _, _ in truth], b=[w for w, _, _ in hyp], autojunk=False)
-    pairs = [(truth[b.a + k], hyp[b.b + k]) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    return [(truth[b.a + k], hyp[b.b + k]) for b in matcher.get_matching_blocks() for k in range(b.size)]
+
+
+def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tuple[float, float, int]:
+    """Compare the times of the words that match exactly (:func:`matched_words`).
+
+    Returns (mean |start error|, mean |end error|, n_matched), errors in seconds; NaN errors when nothing matched.
+    """
+    pairs = matched_words(truth_words, hyp_words)
     if not pairs:
         return math.nan, math.nan, 0
     start = sum(abs(t[1] - h[1]) for t, h in pairs) / len(pairs)

@@ -38,7 +38,8 @@ def eval_sets(train_words: list[str], heldout_words: list[str], n_utts: int) -> 
     jobs = sorted({job for plan in plans.values() for utt in plan for job in utt})
     synth = mtm.synthesise(jobs, "eval")
     nrng = np.random.default_rng(mtm.SEED + 4)
-    return {name: [mtm.compose(nrng, [(job[0], synth[job]) for job in utt], snr_db=(15.0, 40.0), p_filter=0.0)
+    return {name: [mtm.compose(nrng, [(job[0], synth[job]) for job in utt], snr_db=(15.0, 40.0), p_filter=0.0,
+                                   p_phone=0.0)
                    for utt in plan] for name, plan in plans.items()}
 
 
@@ -49,7 +50,7 @@ def evaluate(path: Path, n_utts: int) -> dict:
 
     sys.path.insert(0, str(mtm.ROOT))
     sys.path.insert(0, str(mtm.ROOT / "tests"))
-    from helpers import wer, word_time_errors
+    from helpers import matched_words, wer
 
     from asr.alignment import words_from_ctc
 
@@ -60,7 +61,7 @@ def evaluate(path: Path, n_utts: int) -> dict:
     train_words, heldout_words = mtm.build_word_lists()
     results = {}
     for name, utts in eval_sets(train_words, heldout_words, n_utts).items():
-        refs, hyps, ours, nemos = [], [], [], []
+        refs, hyps, ours, nemos = [], [], [], []  # ours/nemos: matched (truth, hyp) word pairs
         for audio, truth in utts:
             with torch.inference_mode():
                 lp, enc_len, _ = model.forward(input_signal=torch.from_numpy(audio)[None],
@@ -68,24 +69,30 @@ def evaluate(path: Path, n_utts: int) -> dict:
             words = words_from_ctc(lp[0, : enc_len[0]].numpy(), pieces, blank, audio=audio)
             refs.append(" ".join(w["word"] for w in truth))
             hyps.append(" ".join(w.word for w in words))
-            ours.append(word_time_errors(truth, words))
+            ours += matched_words(truth, words)
         hyp_nemo = model.transcribe([a for a, _ in utts], batch_size=8, timestamps=True, verbose=False)
+        model.eval()  # NeMo 3.0's transcribe() leaves the encoder in training mode (dropout on)
         for (_, truth), hyp in zip(utts, hyp_nemo, strict=True):
-            nemos.append(word_time_errors(truth, [dict(w) for w in hyp.timestamp["word"]]))
+            nemos += matched_words(truth, [dict(w) for w in hyp.timestamp["word"]])
         results[name] = {
             "utterances": len(utts), "words": sum(len(t) for _, t in utts), "wer": round(wer(refs, hyps), 4),
-            "start_err_ours": _weighted(ours, 0), "end_err_ours": _weighted(ours, 1),
-            "start_err_nemo": _weighted(nemos, 0), "end_err_nemo": _weighted(nemos, 1),
+            "matched_ours": len(ours), "start_err_ours": _mean_abs(ours, 1), "end_err_ours": _mean_abs(ours, 2),
+            "start_bias_ours": _median(ours, 1), "end_bias_ours": _median(ours, 2),
+            "matched_nemo": len(nemos), "start_err_nemo": _mean_abs(nemos, 1), "end_err_nemo": _mean_abs(nemos, 2),
             "nemo_word_example": [dict(w) for w in hyp_nemo[0].timestamp["word"][:2]],
         }
         print(name, json.dumps(results[name], default=str), flush=True)
     return results
 
 
-def _weighted(errors: list[tuple[float, float, int]], index: int) -> float:
-    """Mean absolute error over all matched words (weighting each utterance by its matches), seconds."""
-    n = sum(e[2] for e in errors)
-    return round(sum(e[index] * e[2] for e in errors if e[2]) / max(n, 1), 4)
+def _mean_abs(pairs: list[tuple[tuple, tuple]], field: int) -> float:
+    """Mean absolute time error (seconds) over matched (truth, hyp) word pairs; field 1 = start, 2 = end."""
+    return round(float(np.mean([abs(h[field] - t[field]) for t, h in pairs])), 4) if pairs else float("nan")
+
+
+def _median(pairs: list[tuple[tuple, tuple]], field: int) -> float:
+    """Median signed time error (hyp - truth, seconds): the bias that START_OFFSET / END_OFFSET correct."""
+    return round(float(np.median([h[field] - t[field] for t, h in pairs])), 4) if pairs else float("nan")
 
 
 def report(path: Path, n_utts: int) -> dict:

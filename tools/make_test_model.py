@@ -162,9 +162,10 @@ def compose(
     clips: list[tuple[str, np.ndarray]],
     *,
     long: bool = False,
-    snr_db: tuple[float, float] = (5.0, 40.0),
+    snr_db: tuple[float, float] = (10.0, 40.0),
     p_clean: float = 0.15,
-    p_filter: float = 0.25,
+    p_filter: float = 0.2,
+    p_phone: float = 0.15,
 ) -> tuple[np.ndarray, list[dict]]:
     """Lay the word clips out with random gaps and add noise; return (float32 audio, exact word truth)."""
     pos = int(rng.uniform(0.05, 3.0 if long else 0.8) * SAMPLE_RATE)
@@ -183,7 +184,10 @@ def compose(
         audio += _noise(rng, len(audio)) * speech_rms * 10 ** (-rng.uniform(*snr_db) / 20)
     else:
         audio += rng.standard_normal(len(audio)) * 1e-4
-    if rng.random() < p_filter:  # telephone-ish / dull channel
+    channel = rng.random()
+    if channel < p_phone:  # telephone band: through 8 kHz and back
+        audio = resample_poly(resample_poly(audio, 1, 2), 2, 1)[: len(audio)]
+    elif channel < p_phone + p_filter:  # dull channel
         from scipy.signal import butter, sosfilt
 
         audio = sosfilt(butter(4, rng.uniform(3000, 7000), "low", fs=SAMPLE_RATE, output="sos"), audio)
@@ -217,7 +221,7 @@ def random_utterance(
     n = int(rng.integers(25, 45)) if long else int(rng.integers(1, max_words + 1))
     words = [bank.words[i] for i in rng.integers(len(bank.words), size=n)]
     variant = TRAIN_VARIANTS[rng.integers(len(TRAIN_VARIANTS))]
-    return compose(rng, bank.clips(rng, words, variant), long=long, snr_db=(5.0, 25.0) if long else (5.0, 40.0))
+    return compose(rng, bank.clips(rng, words, variant), long=long, snr_db=(8.0, 25.0) if long else (10.0, 40.0))
 
 
 # -------------------------------------------------------------------------------------------------------- model
@@ -258,12 +262,12 @@ def model_config(tokenizer_dir: Path, args: argparse.Namespace):
         },
         "spec_augment": {
             "_target_": "nemo.collections.asr.modules.SpectrogramAugmentation",
-            "freq_masks": 2, "time_masks": 5, "freq_width": 20, "time_width": 0.05,
+            "freq_masks": 2, "time_masks": 2, "freq_width": 15, "time_width": 0.05,
         },
         "encoder": {
             "_target_": "nemo.collections.asr.modules.ConformerEncoder",
             "feat_in": 80, "feat_out": -1, "n_layers": args.layers, "d_model": args.d_model,
-            "subsampling": "striding", "subsampling_factor": 4, "subsampling_conv_channels": args.d_model,
+            "subsampling": "striding", "subsampling_factor": 4, "subsampling_conv_channels": args.sub_channels,
             "ff_expansion_factor": 4, "self_attention_model": "rel_pos", "n_heads": 4, "att_context_size": [-1, -1],
             "xscaling": True, "untie_biases": True, "pos_emb_max_len": 5000, "conv_kernel_size": args.conv_kernel,
             "conv_norm_type": "batch_norm", "dropout": 0.1, "dropout_pre_encoder": 0.1, "dropout_emb": 0.0,
@@ -355,10 +359,10 @@ def train(args: argparse.Namespace) -> Path:
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=1e-3)
     rng = np.random.default_rng(SEED)
     spec_augment = model.spec_augmentation
-    model.train()
+    model.to(args.device).train()
     budget, t0, step, last_save, losses, queue = args.minutes * 60, time.time(), 0, time.time(), [], []
-    while (elapsed := time.time() - t0) < budget:
-        frac = elapsed / budget
+    while (frac := step / args.steps if args.steps else (time.time() - t0) / budget) < 1.0:
+        elapsed = time.time() - t0
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
@@ -366,7 +370,7 @@ def train(args: argparse.Namespace) -> Path:
         model.spec_augmentation = None if warm else spec_augment  # no SpecAugment during the curriculum
         if not queue:
             queue = next_batches(rng, bank, args, warm)
-        x, xl, y, yl = make_batch(queue.pop(), model.tokenizer)
+        x, xl, y, yl = (t.to(args.device) for t in make_batch(queue.pop(), model.tokenizer))
         log_probs, enc_len, _ = model.forward(input_signal=x, input_signal_length=xl)
         loss = model.loss(log_probs=log_probs, targets=y, input_lengths=enc_len, target_lengths=yl)
         opt.zero_grad()
@@ -384,7 +388,7 @@ def train(args: argparse.Namespace) -> Path:
                          " (intermediate, still training)")
             last_save = time.time()
     model.spec_augmentation = spec_augment
-    model.eval()
+    model.cpu().eval()
     train_minutes = (time.time() - t0) / 60
     save_model(model, CACHE_DIR / "final-fp32.nemo", fp16=False)
     save_model(model, args.output, fp16=args.fp16)
@@ -401,20 +405,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to save the .nemo")
-    p.add_argument("--minutes", type=float, default=38.0, help="training wall-time budget (minutes)")
+    p.add_argument("--minutes", type=float, default=50.0, help="training wall-time budget (minutes)")
+    p.add_argument("--steps", type=int, help="train this many steps instead of a wall-time budget")
+    p.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
     p.add_argument("--synth-only", action="store_true", help="only fill the synthesis cache")
     p.add_argument("--no-evaluate", action="store_true", help="skip evaluation after training")
     p.add_argument("--eval-utterances", type=int, default=60, help="utterances per evaluation set")
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--d-model", type=int, default=144)
     p.add_argument("--conv-kernel", type=int, default=15)
+    p.add_argument("--sub-channels", type=int, default=64, help="channels of the subsampling convolutions")
     p.add_argument("--vocab", type=int, default=128, help="SentencePiece BPE vocabulary size")
     p.add_argument("--max-words", type=int, default=10, help="most words in a (not long) training utterance")
     p.add_argument("--batch", type=int, default=8, help="utterances per training batch")
     p.add_argument("--p-long", type=float, default=0.15, help="probability that a batch draw is two 20-40 s utterances")
     p.add_argument("--lr", type=float, default=1.5e-3, help="peak learning rate (AdamW, warmup + cosine decay)")
     p.add_argument("--warmup", type=int, default=200, help="warmup steps")
-    p.add_argument("--curriculum", type=float, default=0.12, help="fraction of the time on 1-3 word utterances")
+    p.add_argument("--curriculum", type=float, default=0.25, help="fraction of the time on 1-3 word utterances")
     p.add_argument("--init-from", type=Path, help="continue training this .nemo instead of starting from scratch")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--save-every", type=float, default=6.0, help="minutes between intermediate saves")
