@@ -28,6 +28,7 @@ SPEECH_PAD = 0.3  # seconds kept before and after speech
 MERGE_GAP = 1.0  # seconds; shorter pauses stay inside one region
 ENERGY_HOP = 160  # samples (10 ms) per energy frame when looking for a cut
 CUT_SMOOTHING = 0.2  # seconds; the cut lands in the middle of a pause at least this long if one exists
+FRAME_GRID = 640  # samples per model output frame (10 ms hop x 4 subsampling): chunks start on this grid
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def speech_regions(audio: np.ndarray) -> Iterator[tuple[int, int]]:
     for probs in speech_probabilities(audio):
         for i in np.flatnonzero(probs >= SPEECH_THRESHOLD):
             s = (frame + i) * VAD_WINDOW
-            start, end = max(0, s - pad), min(audio.size, s + VAD_WINDOW + pad)
+            start, end = _on_grid(max(0, s - pad)), min(audio.size, s + VAD_WINDOW + pad)
             if current and start - current[1] <= gap:
                 current[1] = end
             else:
@@ -94,6 +95,15 @@ def speech_regions(audio: np.ndarray) -> Iterator[tuple[int, int]]:
         frame += probs.size
     if current:
         yield current[0], current[1]
+
+
+def _on_grid(sample: int) -> int:
+    """The FRAME_GRID point at or before ``sample``.
+
+    A chunk that starts on the grid is framed exactly as a whole-file pass would frame it: a model's output can
+    change with a shift of a fraction of a frame, and small models change most.
+    """
+    return sample - sample % FRAME_GRID
 
 
 def quietest_point(audio: np.ndarray, lo: int, hi: int) -> int:
@@ -111,7 +121,7 @@ def quietest_point(audio: np.ndarray, lo: int, hi: int) -> int:
 def split_region(audio: np.ndarray, start: int, end: int, max_len: int) -> Iterator[tuple[int, int]]:
     """Cut one region into pieces of at most max_len samples, each cut in the quietest place."""
     while end - start > max_len:
-        cut = quietest_point(audio, start + max_len // 2, start + max_len)
+        cut = _on_grid(quietest_point(audio, start + max_len // 2, start + max_len))
         yield start, cut
         start = cut
     yield start, end
