@@ -7,10 +7,15 @@ encoded length) and, when it has it, the chunk's audio. Times are relative to th
 Why not NeMo's ``hyp.timestamp['word']``: it makes words contiguous (each word ends where the next begins) and was
 ~0.3 s early in a measurement, so the start/end here are computed directly from the greedy CTC path:
 
-* start: first non-blank frame of the word's first token, shifted by START_OFFSET (measured);
+* start: first non-blank frame of the word's first token, shifted by START_OFFSET (measured). When ``audio`` is
+  given it is refined from the signal energy: a spike that fires in the quiet before the word (CTC often emits a
+  word's first token anywhere in a preceding pause, up to ~0.7 s early) moves forward to the first loud frames; a
+  spike inside the sound moves back to its onset, by at most START_SNAP;
 * end: CTC fires its last spike early in the last sound, so the end is taken from the audio energy falling to the
   noise level after that spike (when ``audio`` is given), otherwise from the spike plus END_OFFSET (measured);
   never past the next word's start.
+
+The constants were measured on held-out synthetic speech (tools/evaluate_test_model.py, tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ from asr.types import Word
 
 FRAME_SHIFT = 0.04  # seconds per encoder output frame (10 ms mel hop x 4 subsampling)
 WORD_MARK = "\u2581"  # SentencePiece "▁": a piece starting with it begins a new word
-START_OFFSET = 0.0  # seconds added to the first spike frame time (measured on held-out synthetic speech)
+START_OFFSET = 0.095  # seconds added to the first spike frame time (measured on held-out synthetic speech)
 END_OFFSET = 0.08  # seconds after the last spike's frame end when no audio is given (measured)
 ENERGY_HOP = 0.01  # seconds per energy frame
 ENERGY_FLOOR_PERCENTILE = 10  # percentile of frame energies taken as the noise floor
 ENERGY_ABOVE_FLOOR_DB = 10.0  # a frame louder than floor + this is speech
-ENERGY_BELOW_PEAK_DB = 40.0  # ... and not quieter than the word's peak minus this
+ENERGY_BELOW_PEAK_DB = 30.0  # ... and not quieter than the word's peak minus this
 SILENCE_RUN = 0.12  # seconds of quiet that end a word (longer than a stop closure)
 MAX_TAIL = 0.8  # seconds the end may extend past the last spike
+ONSET_QUIET = 0.03  # seconds of quiet before a sound that mark its onset
+ONSET_LOUD = 0.02  # seconds of loud frames that a spike in the quiet moves forward to
+START_SNAP = 0.05  # seconds the start may move back from the spike (+ START_OFFSET) to the onset
+MAX_LEAD = 0.3  # seconds before the spike searched for the onset
 
 
 def _token_runs(log_probs: np.ndarray, blank_id: int) -> list[tuple[int, int, int]]:
@@ -78,13 +87,45 @@ def _frame_energy_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
 
 
+def _loud(energy_db: np.ndarray, floor_db: float, first: int, last: int) -> np.ndarray:
+    """Frames louder than the noise floor + ENERGY_ABOVE_FLOOR_DB and within ENERGY_BELOW_PEAK_DB of the peak of
+    frames ``first:last``."""
+    peak = energy_db[first:last].max()
+    return energy_db > max(floor_db + ENERGY_ABOVE_FLOOR_DB, peak - ENERGY_BELOW_PEAK_DB)
+
+
+def _energy_start(energy_db: np.ndarray, floor_db: float, spike: float, lower: float, upper: float) -> float:
+    """Onset of the sound whose first token spiked at ``spike`` (seconds), searched within ``lower``-``upper``.
+
+    A spike in the quiet moves forward to the first ONSET_LOUD of loud frames; a spike inside a sound moves back
+    to the frame after ONSET_QUIET of quiet, by at most START_SNAP. Falls back to the spike + START_OFFSET.
+    """
+    guess = spike + START_OFFSET
+    first, last, at = int(lower / ENERGY_HOP), min(len(energy_db), int(upper / ENERGY_HOP)), int(spike / ENERGY_HOP)
+    if not first <= at < last:
+        return guess
+    loud = _loud(energy_db, floor_db, first, last)
+    if not loud[at]:
+        run = int(round(ONSET_LOUD / ENERGY_HOP))
+        onset = next((i for i in range(at, last) if loud[i : i + run].all()), None)
+        return guess if onset is None else onset * ENERGY_HOP
+    onset, quiet, run = at, 0, int(round(ONSET_QUIET / ENERGY_HOP))
+    for i in range(at - 1, first - 1, -1):
+        if loud[i]:
+            onset, quiet = i, 0
+        else:
+            quiet += 1
+            if quiet >= run:
+                break
+    return min(max(onset * ENERGY_HOP, guess - START_SNAP), guess + START_SNAP)
+
+
 def _energy_end(energy_db: np.ndarray, floor_db: float, spike_end: float, start: float, limit: float) -> float | None:
     """End of the sound that contains ``spike_end``: last loud frame before SILENCE_RUN of quiet, or None."""
     first, last = int(start / ENERGY_HOP), min(len(energy_db), int(limit / ENERGY_HOP))
     if last <= first:
         return None
-    peak = energy_db[first:last].max()
-    loud = energy_db > max(floor_db + ENERGY_ABOVE_FLOOR_DB, peak - ENERGY_BELOW_PEAK_DB)
+    loud = _loud(energy_db, floor_db, first, last)
     end, quiet, run_needed = None, 0, int(round(SILENCE_RUN / ENERGY_HOP))
     for i in range(int(spike_end / ENERGY_HOP), last):
         if loud[i]:
@@ -109,21 +150,29 @@ def words_from_ctc(
 
     ``pieces[i]`` is the SentencePiece piece of token id i, ``blank_id`` the CTC blank (V in NeMo). Returns
     ``Word(word, start, end, confidence)`` with times in seconds from the start of ``log_probs`` (and ``audio``,
-    which, when given, refines the word ends from the signal energy).
+    which, when given, refines the word starts and ends from the signal energy).
     """
     groups = [g for g in _group_words(_token_runs(log_probs, blank_id), pieces) if _text(g, pieces)]
+    spikes = [(g[0][1] * frame_shift, (g[-1][2] + 1) * frame_shift) for g in groups]  # first, last spike (s)
     duration = len(log_probs) * frame_shift
-    if audio is not None and len(audio):
+    has_audio = audio is not None and len(audio) > 0
+    if has_audio:
         duration = max(duration, len(audio) / sample_rate)
         energy_db = _frame_energy_db(audio, sample_rate)
         floor_db = float(np.percentile(energy_db, ENERGY_FLOOR_PERCENTILE)) if len(energy_db) else 0.0
-    starts = [max(0.0, g[0][1] * frame_shift + START_OFFSET) for g in groups]
+    starts = []
+    for i, (spike, _) in enumerate(spikes):
+        if has_audio:  # between the previous word's last spike and the next word's first spike
+            lower = max(spikes[i - 1][1] if i else 0.0, spike - MAX_LEAD)
+            upper = spikes[i + 1][0] if i + 1 < len(spikes) else duration
+            starts.append(max(0.0, _energy_start(energy_db, floor_db, spike, lower, upper)))
+        else:
+            starts.append(max(0.0, spike + START_OFFSET))
     words = []
-    for i, group in enumerate(groups):
+    for i, (group, (_, spike_end)) in enumerate(zip(groups, spikes, strict=True)):
         limit = starts[i + 1] if i + 1 < len(groups) else duration
-        spike_end = (group[-1][2] + 1) * frame_shift
         end = None
-        if audio is not None and len(audio):
+        if has_audio:
             end = _energy_end(energy_db, floor_db, spike_end, starts[i], min(limit, spike_end + MAX_TAIL))
         if end is None:
             end = spike_end + END_OFFSET

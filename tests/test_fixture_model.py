@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from helpers import load_truth, wer, word_time_errors
 
-from asr.alignment import FRAME_SHIFT, words_from_ctc
+from asr.alignment import FRAME_SHIFT, START_OFFSET, words_from_ctc
 from asr.audio import decode_audio
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,15 +34,15 @@ def test_all_blank_gives_no_words():
 def test_repeats_collapse_and_blank_separates_repeated_tokens():
     words = words_from_ctc(posteriors([1, 1, 2, 2, BLANK, 2, BLANK]), PIECES, BLANK)
     assert [w.word for w in words] == ["abb"]
-    assert words[0].start == pytest.approx(0.0)
+    assert words[0].start == pytest.approx(START_OFFSET)
 
 
 def test_word_boundaries_and_times():
     path = [BLANK, BLANK, 1, 2, BLANK, BLANK, BLANK, BLANK, 3, 3, 4, BLANK, BLANK]
     words = words_from_ctc(posteriors(path), PIECES, BLANK)
     assert [w.word for w in words] == ["ab", "cd"]
-    assert words[0].start == pytest.approx(2 * FRAME_SHIFT, abs=0.05)
-    assert words[1].start == pytest.approx(8 * FRAME_SHIFT, abs=0.05)
+    assert words[0].start == pytest.approx(2 * FRAME_SHIFT + START_OFFSET)
+    assert words[1].start == pytest.approx(8 * FRAME_SHIFT + START_OFFSET)
     assert words[0].start < words[0].end <= words[1].start < words[1].end <= len(path) * FRAME_SHIFT + 1e-9
 
 
@@ -60,6 +60,17 @@ def test_audio_energy_sets_the_end():
     path = [BLANK] * 5 + [1] + [BLANK] * 44  # one early spike at 0.2 s, 2 s in total
     (word,) = words_from_ctc(posteriors(path), PIECES, BLANK, audio=audio, sample_rate=sr)
     assert word.start == pytest.approx(0.20, abs=0.05)
+    assert word.end == pytest.approx(0.90, abs=0.05)
+
+
+def test_a_spike_in_the_pause_before_a_word_moves_to_its_onset():
+    sr = 16000
+    audio = np.random.default_rng(0).standard_normal(sr * 2).astype(np.float32) * 1e-3
+    audio[int(0.60 * sr) : int(0.90 * sr)] += np.sin(np.arange(int(0.30 * sr)) * 0.3).astype(np.float32)
+    path = [BLANK] * 5 + [1] + [BLANK] * 10 + [2] + [BLANK] * 33  # spikes at 0.2 s (in the pause) and 0.64 s
+    (word,) = words_from_ctc(posteriors(path), PIECES, BLANK, audio=audio, sample_rate=sr)
+    assert word.word == "ab"
+    assert word.start == pytest.approx(0.60, abs=0.02)
     assert word.end == pytest.approx(0.90, abs=0.05)
 
 
