@@ -87,9 +87,6 @@ def model():
     return m
 
 
-@pytest.mark.xfail(reason="the committed fixture model is under-trained (78-89 % WER held out, see "
-                   "tests/fixtures/README.md); strict, so a retrained model that passes turns this into a failure "
-                   "and the mark gets removed", strict=True)
 @pytest.mark.parametrize("clip", ["wav16k_mono.wav", "mp3.mp3"])
 def test_fixture_model_transcribes_and_times_clip(model, clip):
     import torch

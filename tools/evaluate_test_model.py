@@ -38,8 +38,7 @@ def eval_sets(train_words: list[str], heldout_words: list[str], n_utts: int) -> 
     jobs = sorted({job for plan in plans.values() for utt in plan for job in utt})
     synth = mtm.synthesise(jobs, "eval")
     nrng = np.random.default_rng(mtm.SEED + 4)
-    return {name: [mtm.compose(nrng, [(job[0], synth[job]) for job in utt], snr_db=(15.0, 40.0), p_filter=0.0,
-                                   p_phone=0.0)
+    return {name: [mtm.compose(nrng, [(job[0], synth[job]) for job in utt], snr_db=(15.0, 40.0), p_filter=0.0)
                    for utt in plan] for name, plan in plans.items()}
 
 
