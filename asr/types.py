@@ -20,7 +20,8 @@ class Word:
     confidence: float  # in [0, 1]
 
     def shifted(self, offset: float) -> Word:
-        return Word(self.word, self.start + offset, self.end + offset, self.confidence)
+        """This word ``offset`` seconds later, its times rounded to the millisecond (no float noise in JSON)."""
+        return Word(self.word, round(self.start + offset, 3), round(self.end + offset, 3), self.confidence)
 
 
 @dataclass

@@ -37,6 +37,7 @@ def check_invariants(transcript):
     assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False)), "word starts not monotonic"
     assert all(w.start < w.end for w in words)
     assert all(0.0 <= w.confidence <= 1.0 for w in words)
+    assert all(w.start == round(w.start, 3) and w.end == round(w.end, 3) for w in words), "times not whole ms"
     for s in transcript.segments:
         assert s.text == " ".join(w.word for w in s.words)
         assert s.start == s.words[0].start and s.end == s.words[-1].end
