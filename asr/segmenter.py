@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from asr.alignment import FRAME_SHIFT
 from asr.audio import SAMPLE_RATE
 
 VAD_WINDOW = 512  # samples (32 ms) per Silero score
@@ -28,7 +29,7 @@ SPEECH_PAD = 0.3  # seconds kept before and after speech
 MERGE_GAP = 1.0  # seconds; shorter pauses stay inside one region
 ENERGY_HOP = 160  # samples (10 ms) per energy frame when looking for a cut
 CUT_SMOOTHING = 0.2  # seconds; the cut lands in the middle of a pause at least this long if one exists
-FRAME_GRID = 640  # samples per model output frame (10 ms hop x 4 subsampling): chunks start on this grid
+FRAME_GRID = round(FRAME_SHIFT * SAMPLE_RATE)  # samples per model output frame: chunks start on this grid
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from asr.audio import SAMPLE_RATE, decode_audio
 from asr.engine import load_engine
 from asr.options import TranscribeOptions
 from asr.pipeline import LocalBackend, transcribe
-from asr.segmenter import plan_chunks
+from asr.segmenter import FRAME_GRID, plan_chunks
 from asr.types import Word
 
 CLIPS = sorted(p for p in AUDIO.iterdir() if p.suffix != ".json" and p.with_suffix(".json").is_file())
@@ -178,6 +178,7 @@ def test_long_file_no_word_lost_or_doubled_at_cuts(long_run, one_by_one):
     transcript, truth_words, placements, chunks = long_run
     assert transcript.audio["duration"] >= 600 and len(chunks) >= 30
     assert max(c.duration for c in chunks) <= 20.0
+    assert all(c.start % FRAME_GRID == 0 for c in chunks)
     check_invariants(transcript)
     alone = [w.shifted(offset) for i, offset in placements for w in one_by_one[i].words]
     check_cuts(chunks, truth_words, transcript.words, alone)
