@@ -109,14 +109,7 @@ def _energy_start(energy_db: np.ndarray, floor_db: float, spike: float, lower: f
         run = int(round(ONSET_LOUD / ENERGY_HOP))
         onset = next((i for i in range(at, last) if loud[i : i + run].all()), None)
         return guess if onset is None else onset * ENERGY_HOP
-    onset, quiet, run = at, 0, int(round(ONSET_QUIET / ENERGY_HOP))
-    for i in range(at - 1, first - 1, -1):
-        if loud[i]:
-            onset, quiet = i, 0
-        else:
-            quiet += 1
-            if quiet >= run:
-                break
+    onset = _last_loud(loud, range(at, first - 1, -1), int(round(ONSET_QUIET / ENERGY_HOP)))
     return min(max(onset * ENERGY_HOP, guess - START_SNAP), guess + START_SNAP)
 
 
@@ -126,15 +119,21 @@ def _energy_end(energy_db: np.ndarray, floor_db: float, spike_end: float, start:
     if last <= first:
         return None
     loud = _loud(energy_db, floor_db, first, last)
-    end, quiet, run_needed = None, 0, int(round(SILENCE_RUN / ENERGY_HOP))
-    for i in range(int(spike_end / ENERGY_HOP), last):
+    end = _last_loud(loud, range(int(spike_end / ENERGY_HOP), last), int(round(SILENCE_RUN / ENERGY_HOP)))
+    return None if end is None else (end + 1) * ENERGY_HOP
+
+
+def _last_loud(loud: np.ndarray, frames: range, quiet_run: int) -> int | None:
+    """The last loud frame met walking ``frames`` (either direction) before ``quiet_run`` quiet frames in a row."""
+    found, quiet = None, 0
+    for i in frames:
         if loud[i]:
-            end, quiet = i, 0
+            found, quiet = i, 0
         else:
             quiet += 1
-            if quiet >= run_needed:
+            if quiet >= quiet_run:
                 break
-    return None if end is None else (end + 1) * ENERGY_HOP
+    return found
 
 
 def words_from_ctc(
