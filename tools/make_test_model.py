@@ -402,7 +402,7 @@ def train(args: argparse.Namespace) -> Path:
     return args.output
 
 
-# ------------------------------------------------------------------------------------------------------ evaluation
+# ---------------------------------------------------------------------------------------------------- command line
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
