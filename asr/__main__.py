@@ -9,11 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from asr import models
-from asr.audio import AudioError
-from asr.config import load_settings
+from asr.config import DEVICES, PRECISIONS, load_settings
+from asr.errors import PrepisError, log_unexpected
 from asr.exports import FORMATS, export
 from asr.options import TranscribeOptions
-from asr.runpod_client import RunPodError
+
+log = logging.getLogger("prepis")
 
 
 def _formats(value: str) -> list[str]:
@@ -33,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate (default: txt to stdout)")
     t.add_argument("-o", "--output", type=Path, help="output file (with several formats or files: its folder and stem)")
     t.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or rsdo-2.0)")
-    t.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: ASR_DEVICE or auto")
+    t.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
+    t.add_argument("--precision", choices=PRECISIONS,
+                   help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
+    t.add_argument("--cut-context", type=float, default=TranscribeOptions.cut_context,
+                   help="seconds of audio the model also hears on each side of a chunk")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
@@ -59,19 +64,20 @@ def _bar(quiet: bool, unit: str = "%"):
 
 def cmd_transcribe(args) -> int:
     from asr import pipeline
-    from asr.backends import make_backend
+    from asr.backends import get_backend
 
     settings = load_settings()
-    settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device)
-    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
-    backend = make_backend(settings, _download_progress(args.quiet))
+    settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
+                       precision=args.precision or settings.precision)
+    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size)
+    backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
     failed = 0
     for f in args.files:
         with _bar(args.quiet) as bar:
             try:
                 transcript = pipeline.transcribe(backend, f, options, _bar_progress(bar, f.name))
-            except AudioError as e:
+            except PrepisError as e:  # this file cannot be done (bad audio, a RunPod part that failed): the next
                 print(f"error: {e}", file=sys.stderr)
                 failed += 1
                 continue
@@ -119,9 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
-    except (models.ModelError, RunPodError, ValueError) as e:
+    except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # a defect: one line here, the traceback in the log
+        reference = log_unexpected(log, e)
+        print(f"error: Prepis failed unexpectedly (reference {reference}, details above).", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -16,16 +16,15 @@ from pathlib import Path
 import av
 import numpy as np
 
+from asr.errors import AudioError, RequestError
+
 SAMPLE_RATE = 16000  # Hz, what the model expects
 MIN_DURATION = 0.1  # seconds; shorter input carries no word
 DEFAULT_MAX_DURATION = 4 * 3600.0  # seconds
 DEFAULT_MAX_BYTES = 2 * 1024**3  # bytes of the encoded input
+FLAC_SCALE = 32768  # float sample -> int16
 
 AudioSource = str | os.PathLike | bytes
-
-
-class AudioError(ValueError):
-    """The input cannot be used as audio; the message says why in words a reviewer understands."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class AudioLimits:
 
     def __post_init__(self):
         if self.max_duration <= 0 or self.max_bytes <= 0:
-            raise ValueError("max_duration and max_bytes must be positive")
+            raise RequestError("max_duration and max_bytes must be positive")
 
 
 def _describe_size(n_bytes: int) -> str:
@@ -125,6 +124,7 @@ def check_duration(samples: np.ndarray, name: str, limits: AudioLimits) -> np.nd
 
 
 def sha256_of(source: AudioSource) -> str:
+    """SHA-256 of a file (read in blocks) or of bytes: the one hasher of audio and model files."""
     digest = hashlib.sha256()
     if isinstance(source, (bytes, bytearray)):
         digest.update(source)
@@ -136,9 +136,14 @@ def sha256_of(source: AudioSource) -> str:
 
 
 def encode_flac(samples: np.ndarray) -> bytes:
-    """16 kHz mono float32 -> FLAC bytes (16-bit), the compact form audio travels in to RunPod."""
+    """16 kHz mono float32 -> 16-bit FLAC bytes: the compact form audio is kept in and travels to RunPod in.
+
+    int16 = round(x * 32768), clipped: exact for audio decoded from 16-bit sources, so decoding the FLAC
+    gives back the same samples.
+    """
     import soundfile as sf
 
+    pcm = np.clip(np.round(samples * FLAC_SCALE), -32768, 32767).astype(np.int16)
     buf = io.BytesIO()
-    sf.write(buf, np.clip(samples, -1.0, 1.0), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    sf.write(buf, pcm, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     return buf.getvalue()

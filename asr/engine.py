@@ -8,8 +8,6 @@ posteriors (see asr.alignment).
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,26 +15,26 @@ from pathlib import Path
 import numpy as np
 
 from asr.alignment import FRAME_SHIFT, words_from_ctc
-from asr.audio import SAMPLE_RATE
-from asr.types import Word
+from asr.audio import SAMPLE_RATE, sha256_of
+from asr.config import DEVICES, PRECISIONS
+from asr.errors import ConfigError, ModelError
+from asr.types import BackendInfo, ModelInfo, Word
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda")
 # glibc mallopt parameters: keep freed memory instead of returning it to the OS after every chunk; page faults
 # took 28 % of CPU time at 20-30 s chunks with the defaults (see docs/benchmarks.md)
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX = -1, -2, -4
 TOP_PAD = 1 << 30  # bytes
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 def resolve_device(device: str = "auto") -> str:
     import torch
 
     if device not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {device!r}.")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("ASR_DEVICE=cuda was asked for, but PyTorch sees no CUDA GPU on this machine.")
+        raise ConfigError("ASR_DEVICE=cuda was asked for, but PyTorch sees no CUDA GPU on this machine.")
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
@@ -63,12 +61,13 @@ def use_sdpa(model) -> None:
             module.use_pytorch_sdpa = True
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def resolve_precision(precision: str, device: str) -> str:
+    """auto: bf16 on a CUDA GPU, fp32 on the CPU (bf16 on the CPU is asked for explicitly; see docs/benchmarks.md)."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    if precision == "auto":
+        return "bf16" if device == "cuda" else "fp32"
+    return precision
 
 
 def read_remap(model_info: Path) -> dict[str, str]:
@@ -103,16 +102,14 @@ class Engine:
         from nemo.collections.asr.models import ASRModel
         from nemo.utils import logging as nemo_logging
 
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.path = Path(path)
         self.name = name or self.path.stem
         self.device = resolve_device(device)
-        self.precision = ("bf16" if self.device == "cuda" else "fp32") if precision == "auto" else precision
+        self.precision = resolve_precision(precision, self.device)
         with nemo_logging.temp_verbosity(logging.ERROR):  # restoring prints the whole training config
             model = ASRModel.restore_from(str(self.path), map_location=torch.device(self.device))
         if not hasattr(model, "decoder") or not hasattr(model.decoder, "num_classes_with_blank"):
-            raise ValueError(f"{self.path.name} is not a CTC model; Prepis runs NeMo CTC models.")
+            raise ModelError(f"{self.path.name} is not a CTC model; Prepis runs NeMo CTC models.")
         model.preprocessor.featurizer.pad_to = 0
         use_sdpa(model)
         if self.device == "cpu":
@@ -121,15 +118,8 @@ class Engine:
         self.blank_id = model.decoder.num_classes_with_blank - 1
         self.pieces = [model.tokenizer.ids_to_tokens([i])[0] for i in range(self.blank_id)]
         self.remap = read_remap(self.path.parent / "model.info")
-        self.sha256 = file_sha256(self.path)
-
-    @property
-    def info(self) -> dict[str, str]:
-        return {"name": self.name, "file_sha256": self.sha256}
-
-    @property
-    def backend(self) -> str:
-        return f"local-{self.device}"
+        self.info = BackendInfo(ModelInfo(self.name, sha256_of(self.path)), f"local-{self.device}", self.device,
+                                self.precision)
 
     def log_probs(self, batch: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Frame log-posteriors (T_i x V+1, float32) for each chunk of the batch."""
@@ -161,10 +151,3 @@ class Engine:
         for w in words:
             w.word = self.remap.get(w.word, w.word)
         return [w for w in words if w.word]  # a rule may map a word to nothing
-
-
-@functools.lru_cache(maxsize=2)
-def load_engine(path: str, name: str | None = None, device: str = "auto", precision: str = "auto") -> Engine:
-    """The process-wide Engine for this model file and device: loaded on first use, then reused."""
-    log.info("loading model %s on %s", path, device)
-    return Engine(path, name=name, device=device, precision=precision)

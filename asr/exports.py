@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from asr.errors import RequestError
 from asr.types import Transcript
 
 # DOCX metadata time, fixed so that the same transcript always gives the same bytes
@@ -32,16 +33,22 @@ def to_txt(transcript: Transcript) -> bytes:
     return "".join(f"{s.text}\n" for s in _spoken(transcript)).encode("utf-8")
 
 
+def cue_text(text: str) -> str:
+    """A reviewer's text made safe for one subtitle cue: no blank line ends it early, no `-->` reads as timing."""
+    return " ".join(text.split()).replace("-->", "\u2192")
+
+
 def to_srt(transcript: Transcript) -> bytes:
     blocks = [
-        f"{i}\n{format_timestamp(s.start, ',')} --> {format_timestamp(s.end, ',')}\n{s.text}\n"
+        f"{i}\n{format_timestamp(s.start, ',')} --> {format_timestamp(s.end, ',')}\n{cue_text(s.text)}\n"
         for i, s in enumerate(_spoken(transcript), start=1)
     ]
     return "\n".join(blocks).encode("utf-8")
 
 
 def to_vtt(transcript: Transcript) -> bytes:
-    cues = [f"{format_timestamp(s.start)} --> {format_timestamp(s.end)}\n{s.text}\n" for s in _spoken(transcript)]
+    cues = [f"{format_timestamp(s.start)} --> {format_timestamp(s.end)}\n{cue_text(s.text)}\n"
+            for s in _spoken(transcript)]
     return "\n".join(["WEBVTT\n", *cues]).encode("utf-8")
 
 
@@ -56,12 +63,12 @@ def to_docx(transcript: Transcript) -> bytes:
     doc = Document()
     props = doc.core_properties
     props.created = props.modified = FIXED_TIME
-    props.title = transcript.audio.get("filename") or "Prepis"
+    props.title = transcript.info.audio.filename or "Prepis"
     props.author = props.last_modified_by = "Prepis"
     props.revision = 1
     doc.add_heading(props.title, level=1)
-    duration = format_timestamp(transcript.audio.get("duration", 0.0), always_hours=True)
-    doc.add_paragraph(f"Model: {transcript.model.get('name', '')} · Duration: {duration}")
+    duration = format_timestamp(transcript.info.audio.duration, always_hours=True)
+    doc.add_paragraph(f"Model: {transcript.info.model.name} · Duration: {duration}")
     for s in _spoken(transcript):
         paragraph = doc.add_paragraph()
         paragraph.add_run(f"[{format_timestamp(s.start)}] ").bold = True
@@ -97,5 +104,5 @@ def export(transcript: Transcript, fmt: str) -> bytes:
     try:
         writer = WRITERS[fmt.lower()]
     except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
+        raise RequestError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.") from None
     return writer(transcript)

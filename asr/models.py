@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from asr.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "conformer_ctc_bpe.nemo"
@@ -25,10 +27,6 @@ BLOCK = 1 << 20  # bytes per read
 TIMEOUT = 30  # seconds without data before a download attempt gives up
 
 ByteProgress = Callable[[int, int | None], None]  # bytes done, total bytes if known
-
-
-class ModelError(RuntimeError):
-    """A model is missing, cannot be downloaded, or does not load; the message says what to do."""
 
 
 @dataclass(frozen=True)

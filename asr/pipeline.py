@@ -1,108 +1,124 @@
-"""decode -> voice activity -> chunks -> batches -> model -> words -> segments.
+"""decode -> plan -> backend.stream -> final segments, incrementally.
 
-A backend is any object with two methods (LocalBackend here, asr.runpod_client.RunPodBackend):
-  stream(samples, options, progress) -> Iterator[list[Word]]: the words of the 16 kHz mono `samples`, batch by
-      batch in time order, times in seconds of the whole audio; closing the iterator stops the work;
-  describe() -> (model dict {"name", "file_sha256"}, backend name such as "local-cpu" or "runpod").
+A transcription decodes the audio once, lets a backend (asr.backends) recognise it batch by batch, and
+groups the words into segments as they come: a segment is final as soon as a later word cannot join it, so
+each step yields only the segments that became final (work per step does not grow with the transcript),
+and the last step yields the rest.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from asr.audio import SAMPLE_RATE, AudioSource, decode_audio, sha256_of
+from asr.audio import SAMPLE_RATE, AudioLimits, AudioSource, decode_audio, sha256_of
+from asr.backends import Backend, Progress, no_progress
 from asr.options import TranscribeOptions
-from asr.segmenter import Chunk, plan_chunks
-from asr.types import Segment, Transcript, Word
-
-Progress = Callable[[float, str], None]  # fraction done in [0, 1], a message
+from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
 
 
-def no_progress(fraction: float, message: str) -> None:
-    """The default progress callback: ignores the report."""
+@dataclass(frozen=True)
+class Audio:
+    """Decoded audio (16 kHz mono float32) and what it came from: decode once, use everywhere."""
+
+    samples: np.ndarray
+    info: AudioInfo
 
 
-def group_segments(words: list[Word], pause: float, max_len: float) -> list[Segment]:
-    """Sentence-like segments: a new one starts after a pause of `pause` s or when one would exceed `max_len` s."""
-    groups: list[list[Word]] = []
-    for w in words:
-        if groups and w.start - groups[-1][-1].end < pause and w.end - groups[-1][0].start <= max_len:
-            groups[-1].append(w)
-        else:
-            groups.append([w])
-    return [Segment.from_words(i, g) for i, g in enumerate(groups)]
-
-
-def batched(chunks: Iterable[Chunk], size: int) -> Iterator[list[Chunk]]:
-    it = iter(chunks)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-def audio_info(source: AudioSource, samples: np.ndarray, filename: str | None) -> dict:
+def load_audio(source: AudioSource, limits: AudioLimits = AudioLimits(), filename: str | None = None) -> Audio:
+    """Decode a file path or encoded bytes; AudioError says why it cannot be used."""
+    samples = decode_audio(source, limits)
     if filename is None:
         filename = "" if isinstance(source, (bytes, bytearray)) else Path(source).name
-    return {"filename": filename, "duration": round(samples.size / SAMPLE_RATE, 3), "sha256": sha256_of(source)}
+    return Audio(samples, AudioInfo(filename, round(samples.size / SAMPLE_RATE, 3), sha256_of(source)))
 
 
-class LocalBackend:
-    """Transcribes on this machine's GPU or CPU with one Engine (see asr.engine.load_engine).
+class SegmentBuilder:
+    """Groups words into sentence-like segments as they arrive, in time order.
 
-    `chunks` are cut points planned elsewhere over the same audio (the RunPod client sends them to the
-    worker, so a job's cuts are the ones a local run makes); without them they are planned here.
+    A new segment starts after a pause of `pause` s, or when the open one would exceed `max_len` s. Since the
+    choice for a word depends only on the open segment, a segment is final once a word did not join it.
     """
 
-    def __init__(self, engine, chunks: Sequence[Chunk] | None = None):
-        self.engine = engine
-        self.chunks = chunks
+    def __init__(self, pause: float, max_len: float, first_id: int = 0):
+        self.pause, self.max_len = pause, max_len
+        self._open: list[Word] = []
+        self._next_id = first_id
 
-    def stream(self, samples: np.ndarray, options: TranscribeOptions, progress: Progress = no_progress
-               ) -> Iterator[list[Word]]:
-        """Yield the words of each batch of chunks as soon as it is done, times in seconds of the whole audio."""
-        total = samples.size / SAMPLE_RATE
-        chunks = plan_chunks(samples, options.max_chunk) if self.chunks is None else self.chunks
-        if self.chunks and self.chunks[-1].end > samples.size:
-            raise ValueError(f"chunks reach sample {self.chunks[-1].end}, but the audio has {samples.size} samples "
-                             "at 16 kHz.")
-        for batch in batched(chunks, options.batch_size):
-            recognized = self.engine.recognize([samples[c.start : c.end] for c in batch])
-            yield [w.shifted(c.offset) for c, words in zip(batch, recognized, strict=True) for w in words]
-            done = batch[-1].end / SAMPLE_RATE
-            progress(done / total, f"{done:.0f} s of {total:.0f} s transcribed")
+    def add(self, words: Iterable[Word]) -> list[Segment]:
+        """Take the next words; returns the segments they closed."""
+        closed = []
+        for w in words:
+            if self._open and (w.start - self._open[-1].end >= self.pause
+                               or w.end - self._open[0].start > self.max_len):
+                closed.append(self._close())
+            self._open.append(w)
+        return closed
 
-    def describe(self) -> tuple[dict, str]:
-        return self.engine.info, self.engine.backend
+    def finish(self) -> list[Segment]:
+        """The open segment, if any: no more words are coming."""
+        return [self._close()] if self._open else []
+
+    def _close(self) -> Segment:
+        segment = Segment.from_words(self._next_id, self._open)
+        self._next_id += 1
+        self._open = []
+        return segment
 
 
-def transcribe_stream(backend, source: AudioSource, options: TranscribeOptions = TranscribeOptions(),
-                      progress: Progress = no_progress, filename: str | None = None) -> Iterator[Transcript]:
-    """Yield a growing Transcript after each finished batch; the last one is complete.
+@dataclass
+class Update:
+    """One step of a transcription: the transcript so far, and the segments this step made final."""
 
-    Closing the generator early stops the work (and cancels outstanding remote jobs).
+    transcript: Transcript
+    new: list[Segment]
+
+
+def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: TranscribeOptions = TranscribeOptions(),
+                      progress: Progress = no_progress, filename: str | None = None,
+                      cancel: threading.Event | None = None) -> Iterator[Update]:
+    """Yield an Update after decoding (no segments yet) and after each batch; the last one completes it.
+
+    `transcript.segments` grows in place. Setting `cancel`, or closing the generator, stops the work after the
+    batch in hand (remote jobs are cancelled); the segments so far are kept.
     """
     started = time.perf_counter()
     progress(0.0, "decoding audio")
-    samples = decode_audio(source, options.limits)
-    model, backend_name = backend.describe()
-    transcript = Transcript([], audio_info(source, samples, filename), model, backend_name, 0.0, options.to_dict())
-    words: list[Word] = []
-    yield transcript
-    for new_words in backend.stream(samples, options, progress):
-        words.extend(new_words)
-        transcript.segments = group_segments(words, options.segment_pause, options.max_segment)
-        transcript.model, transcript.backend = backend.describe()  # a remote backend learns its model from results
-        transcript.processing_time = round(time.perf_counter() - started, 3)
-        yield transcript
+    audio = source if isinstance(source, Audio) else load_audio(source, options.limits, filename)
+    transcript = Transcript([], TranscriptionInfo.of(audio.info, backend.info, options.to_dict()))
+    yield Update(transcript, [])
+    builder = SegmentBuilder(options.segment_pause, options.max_segment)
+    stream = backend.stream(audio.samples, options, progress=progress)
+    try:
+        for words in stream:
+            new = builder.add(words)
+            _step(transcript, new, backend, started)
+            yield Update(transcript, new)
+            if cancel is not None and cancel.is_set():
+                break  # the words recognised so far are kept
+        new = builder.finish()
+        _step(transcript, new, backend, started)
+        yield Update(transcript, new)
+    finally:
+        stream.close()
     progress(1.0, "done")
 
 
-def transcribe(backend, source: AudioSource, options: TranscribeOptions = TranscribeOptions(),
+def _step(transcript: Transcript, new: list[Segment], backend: Backend, started: float) -> None:
+    transcript.segments.extend(new)
+    info = backend.info  # a remote backend learns its model from its results
+    transcript.info = replace(transcript.info, model=info.model, backend=info.backend, device=info.device,
+                              precision=info.precision)
+    transcript.processing_time = round(time.perf_counter() - started, 3)
+
+
+def transcribe(backend: Backend, source: AudioSource | Audio, options: TranscribeOptions = TranscribeOptions(),
                progress: Progress = no_progress, filename: str | None = None) -> Transcript:
-    """Transcribe a whole file or encoded bytes with the given backend."""
-    *_, transcript = transcribe_stream(backend, source, options, progress, filename)
-    return transcript
+    """Transcribe a whole file (path, encoded bytes, or decoded Audio) with the given backend."""
+    *_, last = transcribe_stream(backend, source, options, progress, filename)
+    return last.transcript

@@ -13,22 +13,22 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from asr.audio import SAMPLE_RATE
-from asr.config import RUNPOD_BASE_URL
+from asr.audio import SAMPLE_RATE, encode_flac
+from asr.backends import Progress, no_progress
+from asr.config import RUNPOD_BASE_URL, Settings
+from asr.errors import ConfigError, RunPodError, format_range
 from asr.options import TranscribeOptions
-from asr.pipeline import Progress, no_progress
 from asr.runpod_http import Transport, TransportError
 from asr.segmenter import Chunk, plan_chunks
-from asr.types import Word
+from asr.types import BackendInfo, ModelInfo, Segment, Word
 
 log = logging.getLogger(__name__)
 
@@ -36,27 +36,6 @@ RUN_LIMIT_BYTES = 10 * 1024**2  # RunPod refuses a /run request body above 10 MB
 REQUEST_HEADROOM = 0.95  # fraction of that limit a request may use
 DEFAULT_JOB_SECONDS = 180.0  # audio per job, cut at pauses (≈ 3-4 MB of FLAC)
 DEFAULT_MAX_IN_FLIGHT = 8  # jobs submitted and not yet finished
-ENV_JOB_SECONDS = "RUNPOD_JOB_SECONDS"
-ENV_MAX_IN_FLIGHT = "RUNPOD_MAX_IN_FLIGHT"
-FLAC_SCALE = 32768  # int16 = round(x * 32768): exact for audio decoded from 16-bit sources
-
-
-class RunPodError(RuntimeError):
-    """A part of the recording could not be transcribed on RunPod; the message names its time range and why."""
-
-    def __init__(self, start: float, end: float, reason: str):
-        self.start, self.end, self.reason = start, end, reason
-        super().__init__(f"RunPod could not transcribe {format_range(start, end)}: {reason}")
-
-
-def format_time(seconds: float) -> str:
-    """mm:ss, or h:mm:ss from an hour on."""
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
-
-
-def format_range(start: float, end: float) -> str:
-    return f"{format_time(start)}\u2013{format_time(end + 0.999)}"  # the end rounded up, so the range covers it
 
 
 @dataclass(frozen=True)
@@ -80,11 +59,11 @@ class Policy:
 
     def __post_init__(self):
         if not 10.0 <= self.job_seconds <= 3600.0:
-            raise ValueError(f"job_seconds={self.job_seconds!r} is not allowed: use 10 to 3600 seconds")
+            raise ConfigError(f"RUNPOD_JOB_SECONDS={self.job_seconds!r} is not allowed: use 10 to 3600 seconds.")
         if not 1 <= self.max_in_flight <= 256:
-            raise ValueError(f"max_in_flight={self.max_in_flight!r} is not allowed: use 1 to 256 jobs")
+            raise ConfigError(f"RUNPOD_MAX_IN_FLIGHT={self.max_in_flight!r} is not allowed: use 1 to 256 jobs.")
         if self.job_attempts < 1 or self.http_attempts < 1:
-            raise ValueError("job_attempts and http_attempts must be at least 1")
+            raise ConfigError("job_attempts and http_attempts must be at least 1.")
 
 
 @dataclass(frozen=True)
@@ -113,11 +92,11 @@ class Job:
         return format_range(self.start / SAMPLE_RATE, self.end / SAMPLE_RATE)
 
 
-def plan_jobs(samples: np.ndarray, max_chunk: float, job_seconds: float) -> list[Job]:
-    """The local backend's chunks, grouped in order into jobs spanning at most job_seconds of audio each."""
+def plan_jobs(chunks: Sequence[Chunk], job_seconds: float) -> list[Job]:
+    """The chunks (the local backend's plan), grouped in order into jobs spanning at most job_seconds each."""
     limit = int(job_seconds * SAMPLE_RATE)
     groups: list[list[Chunk]] = []
-    for chunk in plan_chunks(samples, max_chunk):
+    for chunk in chunks:
         if groups and chunk.end - groups[-1][0].start <= limit:
             groups[-1].append(chunk)
         else:
@@ -126,20 +105,16 @@ def plan_jobs(samples: np.ndarray, max_chunk: float, job_seconds: float) -> list
 
 
 def encode_job(samples: np.ndarray, job: Job, options: TranscribeOptions, filename: str) -> bytes:
-    """The /run request body of one job: its audio as 16-bit FLAC, its chunks relative to the job's start."""
-    import io
-
-    import soundfile as sf
-
-    pcm = np.clip(np.round(samples[job.start : job.end] * FLAC_SCALE), -32768, 32767).astype(np.int16)
-    buf = io.BytesIO()
-    sf.write(buf, pcm, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
+    """The /run request body of one job: its audio as 16-bit FLAC, its chunks relative to the job's start
+    as [start, end, keep_start, keep_end] (what the model hears, and whose words it keeps)."""
     job_input = {
-        "audio_base64": base64.b64encode(buf.getvalue()).decode("ascii"),
+        "audio_base64": base64.b64encode(encode_flac(samples[job.start : job.end])).decode("ascii"),
         "filename": filename,
         "timestamps": True,
-        "chunks": [[int(c.start - job.start), int(c.end - job.start)] for c in job.chunks],
+        "chunks": [[c.start - job.start, c.end - job.start, max(c.keep_start, c.start) - job.start,
+                    min(c.keep_end, c.end) - job.start] for c in job.chunks],
         "max_chunk": options.max_chunk,
+        "cut_context": options.cut_context,
         "batch_size": options.batch_size,
         "offset": round(job.offset, 3),  # where the job starts in the recording: for the worker's log
     }
@@ -166,7 +141,7 @@ class JobRunner:
     policy: Policy
     samples: np.ndarray
     options: TranscribeOptions
-    on_model: Callable[[dict], None] = field(default=lambda model: None)
+    on_info: Callable[[dict], None] = field(default=lambda output: None)
 
     def run(self, job: Job) -> list[Word]:
         """The words of `job` in seconds of the whole recording; RunPodError if it cannot be done."""
@@ -181,9 +156,12 @@ class JobRunner:
             raise RunPodError(job.start / SAMPLE_RATE, job.end / SAMPLE_RATE,
                               "the endpoint answered without word timestamps; deploy the Prepis worker image "
                               "(Dockerfile target `worker`), not the original handler")
-        self.on_model(output.get("model") or {})
-        return [Word(w["word"], w["start"] + job.offset, w["end"] + job.offset, w.get("confidence", 1.0))
-                for s in output["segments"] for w in s.get("words", [])]
+        self.on_info(output)
+        try:
+            return [w for s in output["segments"] for w in Segment.from_dict(s, job.offset).words]
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise RunPodError(job.start / SAMPLE_RATE, job.end / SAMPLE_RATE,
+                              f"the endpoint's answer has malformed words ({type(e).__name__})") from e
 
     def _split(self, job: Job, why: str) -> list[Word]:
         if len(job.chunks) < 2:
@@ -287,55 +265,58 @@ class RunPodBackend:
     def __init__(self, api_key: str, endpoint_id: str, base_url: str = RUNPOD_BASE_URL,
                  policy: Policy = Policy()):
         if not api_key or not endpoint_id:
-            raise ValueError("TRANSCRIPTION_PROVIDER=runpod needs RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set both "
-                             "(in the environment or .env), or use TRANSCRIPTION_PROVIDER=local")
+            raise ConfigError("TRANSCRIPTION_PROVIDER=runpod needs RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID; set both "
+                              "(in the environment or .env), or use TRANSCRIPTION_PROVIDER=local.")
         self._api_key = api_key
         self.endpoint_url = f"{base_url.rstrip('/')}/{endpoint_id}"
         self.policy = policy
-        self._model: dict = {"name": "", "file_sha256": ""}
+        self._info = BackendInfo(backend="runpod")
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings, env: dict | None = None) -> RunPodBackend:
-        """From asr.config.Settings; RUNPOD_JOB_SECONDS and RUNPOD_MAX_IN_FLIGHT tune the fan-out."""
-        env = os.environ if env is None else env
+    def from_settings(cls, settings: Settings) -> RunPodBackend:
+        """From asr.config.Settings (RUNPOD_JOB_SECONDS and RUNPOD_MAX_IN_FLIGHT tune the fan-out)."""
         policy = Policy()
-        try:
-            if env.get(ENV_JOB_SECONDS):
-                policy = replace(policy, job_seconds=float(env[ENV_JOB_SECONDS]))
-            if env.get(ENV_MAX_IN_FLIGHT):
-                policy = replace(policy, max_in_flight=int(env[ENV_MAX_IN_FLIGHT]))
-        except ValueError as e:
-            raise ValueError(f"{ENV_JOB_SECONDS} / {ENV_MAX_IN_FLIGHT}: {e}") from e
+        if settings.runpod_job_seconds is not None:
+            policy = replace(policy, job_seconds=settings.runpod_job_seconds)
+        if settings.runpod_max_in_flight is not None:
+            policy = replace(policy, max_in_flight=settings.runpod_max_in_flight)
         return cls(settings.runpod_api_key, settings.runpod_endpoint_id, settings.runpod_base_url, policy)
 
     def __repr__(self) -> str:  # never the API key
         return f"RunPodBackend({self.endpoint_url!r})"
 
-    def describe(self) -> tuple[dict, str]:
+    @property
+    def info(self) -> BackendInfo:
         with self._lock:
-            return dict(self._model), "runpod"
+            return self._info
 
-    def _learn_model(self, model: dict) -> None:
+    def _learn(self, output: dict) -> None:
+        """The model, device and precision the worker reported with its result."""
+        model = output.get("model") if isinstance(output.get("model"), dict) else {}
+        learned = BackendInfo(ModelInfo(str(model.get("name", "")), str(model.get("file_sha256", ""))), "runpod",
+                              str(output.get("device", "")), str(output.get("precision", "")))
         with self._lock:
-            if self._model.get("file_sha256") and model.get("file_sha256") != self._model["file_sha256"]:
-                log.warning("jobs came back from different models: %s and %s", self._model, model)
-            elif model:
-                self._model = {"name": model.get("name", ""), "file_sha256": model.get("file_sha256", "")}
+            known = self._info.model.file_sha256
+            if known and learned.model.file_sha256 != known:
+                log.warning("jobs came back from different models: %s and %s", self._info.model, learned.model)
+            elif learned.model.name:
+                self._info = learned
 
-    def stream(self, samples: np.ndarray, options: TranscribeOptions, progress: Progress = no_progress
-               ) -> Iterator[list[Word]]:
+    def stream(self, samples: np.ndarray, options: TranscribeOptions, plan: Sequence[Chunk] | None = None,
+               progress: Progress = no_progress) -> Iterator[list[Word]]:
         """Yield the words of each job in time order as soon as it and those before it are done.
 
         `progress(fraction, message)` is called once per finished job. Closing the generator, or a job that
         fails for good (RunPodError), cancels every outstanding job.
         """
-        jobs = plan_jobs(samples, options.max_chunk, self.policy.job_seconds)
+        chunks = plan_chunks(samples, options.max_chunk, options.cut_context) if plan is None else plan
+        jobs = plan_jobs(chunks, self.policy.job_seconds)
         log.info("%.0f s of audio in %d RunPod jobs", samples.size / SAMPLE_RATE, len(jobs))
         if not jobs:
             return
         transport = Transport(self.endpoint_url, self._api_key, self.policy)
-        runner = JobRunner(transport, self.policy, samples, options, self._learn_model)
+        runner = JobRunner(transport, self.policy, samples, options, self._learn)
         pool = ThreadPoolExecutor(min(self.policy.max_in_flight, len(jobs)), thread_name_prefix="runpod-job")
         try:
             futures = {pool.submit(runner.run, job): i for i, job in enumerate(jobs)}

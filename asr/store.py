@@ -5,8 +5,9 @@ small row), and an append-only log of edits. The database runs in WAL mode with 
 so a committed edit survives the process being killed. Every read and write names the owner, and a
 transcript of another owner is never returned.
 
-Where it lives: `PREPIS_DB` (a file path) if set, otherwise `<PREPIS_DATA_DIR>/prepis.sqlite3`
-(see `db_path`). Audio kept for playback lives beside it in `prepis-audio/`.
+Where it lives: `Settings.db_path` (`PREPIS_DB`, else `<PREPIS_DATA_DIR>/prepis.sqlite3`). Audio kept for
+playback lives beside it in `prepis-audio/`. A running transcription appends its final segments as they
+come (one small write per batch, whatever the length of the transcript).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from asr.types import Segment, Transcript, Word
+from asr.errors import NotFound, RequestError
+from asr.types import Segment, Transcript, TranscriptionInfo
 
-DB_FILE = "prepis.sqlite3"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one
 STATUSES = ("running", "done", "cancelled", "failed", "interrupted")
 EDITABLE = ("text", "start", "end", "reviewed")
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS segments (
     text TEXT NOT NULL,
     reviewed INTEGER NOT NULL DEFAULT 0,
     words TEXT NOT NULL,
+    speaker TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (transcript_id, idx)
 );
 CREATE TABLE IF NOT EXISTS edits (
@@ -64,8 +67,9 @@ CREATE TABLE IF NOT EXISTS edits (
 """
 
 
-class NotFound(KeyError):
-    """No transcript with that id belongs to that owner."""
+# columns added since the first release, with their definition: added to an older database when opened
+MIGRATIONS = {"segments": {"speaker": "TEXT", "extra": "TEXT NOT NULL DEFAULT '{}'"}}
+SEGMENT_COLUMNS = 'idx, start, "end", text, reviewed, words, speaker, extra'
 
 
 @dataclass(frozen=True)
@@ -81,21 +85,24 @@ class Summary:
     reviewed: int
 
 
-def db_path(data_dir: str | os.PathLike) -> Path:
-    """`PREPIS_DB` if set, else `<data_dir>/prepis.sqlite3`."""
-    explicit = os.environ.get("PREPIS_DB")
-    return Path(explicit) if explicit else Path(data_dir) / DB_FILE
-
-
 def _meta(transcript: Transcript) -> str:
-    data = transcript.to_dict()
-    return json.dumps({k: data[k] for k in ("version", "audio", "model", "backend", "processing_time", "options")},
+    return json.dumps({**transcript.info.to_dict(), "processing_time": transcript.processing_time},
                       ensure_ascii=False)
 
 
 def _segment_row(tid: str, s: Segment) -> tuple:
-    words = json.dumps([asdict(w) for w in s.words], ensure_ascii=False)
-    return tid, s.id, s.start, s.end, s.text, int(s.reviewed), words
+    """A segment as a row: the editable fields in columns, the rest of its JSON (Segment.to_dict) beside them."""
+    data = s.to_dict()
+    words = json.dumps(data.pop("words"), ensure_ascii=False)
+    extra = {k: v for k, v in data.items() if k not in ("id", "start", "end", "text", "reviewed", "speaker")}
+    return (tid, s.id, s.start, s.end, s.text, int(s.reviewed), words, s.speaker,
+            json.dumps(extra, ensure_ascii=False))
+
+
+def _segment(row: tuple) -> Segment:
+    idx, start, end, text, reviewed, words, speaker, extra = row
+    return Segment.from_dict({"id": idx, "start": start, "end": end, "text": text, "reviewed": bool(reviewed),
+                              "words": json.loads(words), "speaker": speaker, **json.loads(extra)})
 
 
 class Store:
@@ -110,6 +117,14 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        for table, columns in MIGRATIONS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         with self._lock:
@@ -134,27 +149,36 @@ class Store:
         """Save a new transcript for `owner`; returns its id."""
         tid = uuid.uuid4().hex
         now = time.time()
-        filename = transcript.audio.get("filename", "")
         with self._tx() as db:
             db.execute("INSERT INTO transcripts VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
-                       (tid, owner, filename, audio_path, status, _meta(transcript), now, now))
-            db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [_segment_row(tid, s) for s in transcript.segments])
+                       (tid, owner, transcript.info.audio.filename, audio_path, status, _meta(transcript), now, now))
+            self._insert(db, tid, transcript.segments)
         return tid
 
-    def replace(self, owner: str, tid: str, transcript: Transcript, status: str | None = None) -> None:
-        """Replace all segments (a running transcription that grew); edits are not logged for this."""
+    def append(self, owner: str, tid: str, segments: Iterable[Segment], transcript: Transcript | None = None) -> int:
+        """Add the segments a running transcription made final (and, when given, its info so far).
+
+        One transaction, as many rows as segments: the cost does not grow with the transcript. Returns the
+        number of rows written.
+        """
         with self._tx() as db:
             self._check(db, owner, tid)
-            db.execute("DELETE FROM segments WHERE transcript_id = ?", (tid,))
-            db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [_segment_row(tid, s) for s in transcript.segments])
-            db.execute("UPDATE transcripts SET meta = ?, status = COALESCE(?, status), updated = ? WHERE id = ?",
-                       (_meta(transcript), status, time.time(), tid))
+            written = self._insert(db, tid, segments)
+            if transcript is not None:
+                db.execute("UPDATE transcripts SET meta = ?, updated = ? WHERE id = ?",
+                           (_meta(transcript), time.time(), tid))
+        return written
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, tid: str, segments: Iterable[Segment]) -> int:
+        rows = [_segment_row(tid, s) for s in segments]
+        db.executemany(f"INSERT INTO segments ({SEGMENT_COLUMNS.replace('idx', 'transcript_id, idx', 1)}) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
 
     def set_status(self, owner: str, tid: str, status: str, error: str = "") -> None:
         if status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+            raise RequestError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         with self._tx() as db:
             self._check(db, owner, tid)
             db.execute("UPDATE transcripts SET status = ?, error = ?, updated = ? WHERE id = ?",
@@ -168,7 +192,7 @@ class Store:
     def edit(self, owner: str, tid: str, idx: int, field: str, value) -> bool:
         """Change one field of one segment and log it; False if the value is already that."""
         if field not in EDITABLE:
-            raise ValueError(f"field must be one of {', '.join(EDITABLE)}, not {field!r}")
+            raise RequestError(f"field must be one of {', '.join(EDITABLE)}, not {field!r}")
         column = '"end"' if field == "end" else field
         new = int(value) if field == "reviewed" else value
         with self._tx() as db:
@@ -180,6 +204,9 @@ class Store:
             if row[0] == new:
                 return False
             db.execute(f"UPDATE segments SET {column} = ? {where}", (new, tid, idx))
+            if field == "text":  # the reviewer's text wins over every later stage
+                db.execute(f"UPDATE segments SET extra = json_set(extra, '$.edited', json('true')) {where}",
+                           (tid, idx))
             db.execute("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                        (tid, idx, field, json.dumps(row[0]), json.dumps(new), time.time()))
             db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))
@@ -191,13 +218,11 @@ class Store:
             row = self._db.execute("SELECT meta FROM transcripts WHERE id = ? AND owner = ?", (tid, owner)).fetchone()
             if row is None:
                 raise NotFound(tid)
-            rows = self._db.execute('SELECT idx, start, "end", text, reviewed, words FROM segments '
-                                    "WHERE transcript_id = ? ORDER BY idx", (tid,)).fetchall()
+            rows = self._db.execute(f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY idx",
+                                    (tid,)).fetchall()
         meta = json.loads(row[0])
-        segments = [Segment(i, start, end, text, [Word(**w) for w in json.loads(words)], bool(reviewed))
-                    for i, start, end, text, reviewed, words in rows]
-        return Transcript(segments, meta.get("audio", {}), meta.get("model", {}), meta.get("backend", ""),
-                          meta.get("processing_time", 0.0), meta.get("options", {}))
+        return Transcript([_segment(r) for r in rows], TranscriptionInfo.from_dict(meta),
+                          meta.get("processing_time", 0.0))
 
     def info(self, owner: str, tid: str) -> dict:
         """filename, audio_path, status and error of a transcript."""

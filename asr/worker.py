@@ -9,10 +9,12 @@ Request `{"input": {...}}`, every key optional except one of the two audio sourc
   audio_url     or an http(s) address to download it from (size-limited)
   filename      shown in logs only
   timestamps    true: add `segments` with timed words and confidences
-  chunks        [[start, end], ...] sample ranges (16 kHz) to recognise, as the client planned them over the
-                whole recording; without it the worker finds speech itself, as the local backend does
-  max_chunk, batch_size   as in asr.options.TranscribeOptions
-Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend"[, "segments"]}.
+  chunks        [[start, end, keep_start, keep_end], ...] sample ranges (16 kHz) as the client planned them
+                over the whole recording: what the model hears, and the span whose words it keeps ([start, end]
+                keeps them all); without it the worker finds speech itself, as the local backend does
+  max_chunk, cut_context, batch_size   as in asr.options.TranscribeOptions
+Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend", "device",
+"precision"[, "segments"]}.
 Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
 """
 
@@ -20,31 +22,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from asr.audio import DEFAULT_MAX_DURATION
+from asr.backends import Backend, Progress, get_backend, no_progress
+from asr.config import Settings, load_settings
+from asr.errors import PrepisError, RequestError, log_unexpected
 from asr.options import TranscribeOptions
-from asr.pipeline import LocalBackend, transcribe
+from asr.pipeline import transcribe_stream
 from asr.segmenter import Chunk
 from asr.types import Transcript
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_MB = 200  # megabytes of encoded audio accepted (base64 is capped lower by RunPod itself: 10/20 MB)
 URL_TIMEOUT = 30  # seconds without data before an audio_url download gives up
 URL_BLOCK = 1 << 20  # bytes per read
 MAX_CHUNKS = 100_000  # ranges in one request
-ENV_MAX_SECONDS = "PREPIS_WORKER_MAX_SECONDS"  # longest audio a job may carry (default: the core's limit)
-ENV_MAX_MB = "PREPIS_WORKER_MAX_MB"  # biggest encoded audio a job may carry
-
-
-class RequestError(ValueError):
-    """The job's input cannot be used; the message tells the caller what to send instead."""
 
 
 @dataclass(frozen=True)
@@ -52,22 +48,18 @@ class Request:
     audio: bytes
     filename: str
     timestamps: bool
-    chunks: tuple[tuple[int, int], ...] | None
+    chunks: tuple[Chunk, ...] | None
     options: TranscribeOptions
 
 
-def worker_options(env: os._Environ | dict = os.environ) -> TranscribeOptions:
-    """The limits this worker applies to every job (environment variables, read when called)."""
-    try:
-        max_seconds = float(env.get(ENV_MAX_SECONDS) or DEFAULT_MAX_DURATION)
-        max_mb = float(env.get(ENV_MAX_MB) or DEFAULT_MAX_MB)
-    except ValueError as e:
-        raise ValueError(f"{ENV_MAX_SECONDS} and {ENV_MAX_MB} must be numbers: {e}") from e
-    return TranscribeOptions(max_duration=max_seconds, max_bytes=int(max_mb * 1024**2))
+def worker_options(settings: Settings) -> TranscribeOptions:
+    """The limits this worker applies to every job (PREPIS_WORKER_MAX_SECONDS, PREPIS_WORKER_MAX_MB)."""
+    return TranscribeOptions(max_duration=settings.worker_max_seconds,
+                             max_bytes=int(settings.worker_max_mb * 1024**2))
 
 
 def parse_request(job_input, limits: TranscribeOptions) -> Request:
-    """Validate a job's input; RequestError (or ValueError from the options) says what is wrong."""
+    """Validate a job's input; RequestError says what is wrong."""
     if not isinstance(job_input, dict):
         raise RequestError("The job input must be a JSON object with audio_base64 (or audio_url).")
     if job_input.get("audio_base64"):
@@ -78,6 +70,7 @@ def parse_request(job_input, limits: TranscribeOptions) -> Request:
         raise RequestError("The job has no audio: send the file's bytes as audio_base64, or an audio_url.")
     options = TranscribeOptions(
         max_chunk=_number(job_input, "max_chunk", TranscribeOptions.max_chunk),
+        cut_context=_number(job_input, "cut_context", TranscribeOptions.cut_context),
         batch_size=int(_number(job_input, "batch_size", TranscribeOptions.batch_size)),
         max_duration=limits.max_duration,
         max_bytes=limits.max_bytes,
@@ -132,71 +125,91 @@ def download(url, max_bytes: int) -> bytes:
     return bytes(data)
 
 
-def parse_chunks(value) -> tuple[tuple[int, int], ...] | None:
+def parse_chunks(value) -> tuple[Chunk, ...] | None:
+    """[[start, end], ...] or [[start, end, keep_start, keep_end], ...] -> Chunks, checked."""
     if value is None:
         return None
-    message = "chunks must be a list of [start, end] sample ranges in order, not overlapping, start < end."
+    message = ("chunks must be a list of [start, end] or [start, end, keep_start, keep_end] sample ranges in "
+               "order, start < end, keep spans inside them and not overlapping.")
     if not isinstance(value, list) or not value or len(value) > MAX_CHUNKS:
         raise RequestError(message)
-    chunks, previous_end = [], 0
+    chunks, previous_keep_end = [], 0
     for item in value:
-        if (not isinstance(item, (list, tuple)) or len(item) != 2
+        if (not isinstance(item, (list, tuple)) or len(item) not in (2, 4)
                 or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)):
             raise RequestError(message)
-        start, end = item
-        if not previous_end <= start < end:
+        start, end, keep_start, keep_end = item if len(item) == 4 else (*item, *item)
+        if not (0 <= start <= keep_start < keep_end <= end and previous_keep_end <= keep_start):
             raise RequestError(message)
-        chunks.append((start, end))
-        previous_end = end
+        chunks.append(Chunk(start, end, keep_start, keep_end))
+        previous_keep_end = keep_end
     return tuple(chunks)
 
 
-@functools.lru_cache(maxsize=1)
-def get_backend() -> LocalBackend:
-    """The process-wide local backend for ASR_MODEL / ASR_DEVICE: loaded on first use, then reused."""
-    from asr.backends import local_backend
-    from asr.config import load_settings
-
-    return local_backend(load_settings())
+def worker_backend() -> Backend:
+    """The process-wide local backend for ASR_MODEL / ASR_DEVICE / ASR_PRECISION (asr.backends' one cache)."""
+    settings = load_settings()
+    return get_backend(replace(settings, provider="local"))
 
 
 def run(request: Request) -> dict:
     """Transcribe one validated request through the same pipeline as the local backend."""
-    backend = get_backend()
+    backend = worker_backend()
     if request.chunks is not None:  # cut where the client planned, over the whole recording
-        backend = LocalBackend(backend.engine, [Chunk(start, end) for start, end in request.chunks])
-    transcript = transcribe(backend, request.audio, request.options, filename=request.filename)
-    return to_output(transcript, request.timestamps)
+        backend = Planned(backend, request.chunks)
+    *_, last = transcribe_stream(backend, request.audio, request.options, filename=request.filename)
+    return to_output(last.transcript, request.timestamps)
+
+
+class Planned:
+    """A backend that recognises the chunks a client planned instead of planning its own."""
+
+    def __init__(self, backend: Backend, chunks: tuple[Chunk, ...]):
+        self.backend, self.chunks = backend, chunks
+
+    @property
+    def info(self):
+        return self.backend.info
+
+    def stream(self, samples, options: TranscribeOptions, plan=None, progress: Progress = no_progress):
+        if self.chunks[-1].end > samples.size:
+            raise RequestError(f"chunks reach sample {self.chunks[-1].end}, but the audio has {samples.size} "
+                               "samples at 16 kHz.")
+        return self.backend.stream(samples, options, self.chunks, progress)
 
 
 def to_output(transcript: Transcript, timestamps: bool) -> dict:
+    info = transcript.info
     output = {
         "text": transcript.text,
         "processing_time": transcript.processing_time,
-        "duration": transcript.audio.get("duration"),
-        "model": transcript.model,
-        "backend": transcript.backend,
+        "duration": info.audio.duration,
+        "model": info.model.to_dict(),
+        "backend": info.backend,
+        "device": info.device,
+        "precision": info.precision,
     }
     if timestamps:
-        output["segments"] = [asdict(s) for s in transcript.segments]
+        output["segments"] = [s.to_dict() for s in transcript.segments]
     return output
 
 
 def handler(job: dict) -> dict:
     """RunPod's entry point: one job in, the seed's answer out; failures as {"error": "<sentence>"}."""
     started = time.perf_counter()
+    job_id = job.get("id") if isinstance(job, dict) else None
     job_input = job.get("input") if isinstance(job, dict) else None
     try:
-        request = parse_request(job_input, worker_options())
-        log.info("job %s: %s, %.1f MB", job.get("id"), request.filename, len(request.audio) / 1024**2)
+        request = parse_request(job_input, worker_options(load_settings()))
+        log.info("job %s: %s, %.1f MB", job_id, request.filename, len(request.audio) / 1024**2)
         output = run(request)
-    except ValueError as e:  # RequestError, AudioError (bad, too long or too big audio), bad options
-        log.info("job %s refused: %s", job.get("id") if isinstance(job, dict) else None, e)
+    except PrepisError as e:  # bad request, audio or options: the sentence says what to send instead
+        log.info("job %s refused: %s", job_id, e)
         return {"error": str(e)}
-    except Exception as e:  # anything else still reaches the caller as a sentence, with the details in the log
-        log.exception("job %s failed", job.get("id"))
-        return {"error": f"The worker failed while transcribing ({type(e).__name__}: {e})."}
-    log.info("job %s done in %.2f s", job.get("id"), time.perf_counter() - started)
+    except Exception as e:  # a defect: the details stay in the worker's log, found by the reference
+        reference = log_unexpected(log, e, f"in job {job_id}")
+        return {"error": f"The worker failed while transcribing (reference {reference} in the worker's log)."}
+    log.info("job %s done in %.2f s", job_id, time.perf_counter() - started)
     return output
 
 
@@ -205,9 +218,9 @@ def main() -> None:
     import runpod
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker_options()  # refuse bad limits before taking jobs
-    backend = get_backend()  # load the model before the first job, not during it
-    log.info("model %s ready on %s", backend.describe()[0].get("name"), backend.describe()[1])
+    worker_options(load_settings())  # refuse bad limits before taking jobs
+    info = worker_backend().info  # load the model before the first job, not during it
+    log.info("model %s ready on %s (%s)", info.model.name, info.backend, info.precision)
     runpod.serverless.start({"handler": handler})
 
 

@@ -25,25 +25,27 @@ def peak_rss_mb() -> float:
 
 
 def measure_prepis(audio: Path, engine, options) -> dict:
-    from asr.pipeline import LocalBackend, transcribe_stream
+    from asr.backends import LocalBackend
+    from asr.pipeline import transcribe_stream
 
     start = time.perf_counter()
     first = None
-    for transcript in transcribe_stream(LocalBackend(engine), audio, options):
-        if first is None and transcript.segments:
+    for update in transcribe_stream(LocalBackend(engine), audio, options):
+        if first is None and update.new:
             first = time.perf_counter() - start
+    transcript = update.transcript
     return {"wall": time.perf_counter() - start, "first_segment": first, "words": len(transcript.words),
-            "audio_seconds": transcript.audio["duration"]}
+            "audio_seconds": transcript.info.audio.duration}
 
 
 def measure_ceiling(audio: Path, engine, options) -> dict:
     from asr.audio import decode_audio
-    from asr.pipeline import batched
+    from asr.backends import batched
     from asr.segmenter import plan_chunks
 
     samples = decode_audio(audio)
-    batches = [[samples[c.start : c.end] for c in b] for b in batched(plan_chunks(samples, options.max_chunk),
-                                                                       options.batch_size)]
+    chunks = plan_chunks(samples, options.max_chunk, options.cut_context)
+    batches = [[samples[c.start : c.end] for c in b] for b in batched(chunks, options.batch_size)]
     start = time.perf_counter()
     first = None
     for batch in batches:
@@ -90,26 +92,29 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--max-chunk", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--cut-context", type=float, default=None)
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
     args = parser.parse_args()
 
-    from asr.engine import load_engine
+    from asr.engine import Engine
     from asr.options import TranscribeOptions
 
     defaults = TranscribeOptions()
     options = TranscribeOptions(max_chunk=args.max_chunk or defaults.max_chunk,
-                                batch_size=args.batch_size or defaults.batch_size)
+                                batch_size=args.batch_size or defaults.batch_size,
+                                cut_context=defaults.cut_context if args.cut_context is None else args.cut_context)
     start = time.perf_counter()
     if args.kind == "seed":
         model = load_plain(args.model)
         device, precision = next(model.parameters()).device.type, "fp32"
     else:
-        model = load_engine(str(args.model), args.model.stem, "auto", args.precision)
+        model = Engine(args.model, args.model.stem, "auto", args.precision)
         device, precision = model.device, model.precision
     load = time.perf_counter() - start
     result = MEASURES[args.kind](args.audio, model, options)
     result.update(kind=args.kind, load=load, rtfx=result["audio_seconds"] / result["wall"], peak_rss_mb=peak_rss_mb(),
-                  max_chunk=options.max_chunk, batch_size=options.batch_size, device=device, precision=precision)
+                  max_chunk=options.max_chunk, batch_size=options.batch_size, cut_context=options.cut_context,
+                  device=device, precision=precision)
     print(json.dumps(result))
 
 

@@ -16,9 +16,10 @@ from conftest import AUDIO
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from asr.engine import load_engine
+from asr.backends import LocalBackend
+from asr.engine import Engine
 from asr.exports import FORMATS, export
-from asr.pipeline import LocalBackend, transcribe
+from asr.pipeline import transcribe
 from asr.types import Transcript
 
 CLIP = AUDIO / "wav16k_mono.wav"
@@ -33,7 +34,7 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def core(model):
-    backend = LocalBackend(load_engine(str(model), model.stem, "cpu"))
+    backend = LocalBackend(Engine(model, model.stem, "cpu"))
     return {clip: transcribe(backend, clip) for clip in (CLIP, VIDEO)}
 
 
@@ -58,7 +59,7 @@ def test_transcribe_gives_the_core_words_and_times(client, core, api_result, cli
         assert abs(g.start - e.start) <= TIME_TOLERANCE and abs(g.end - e.end) <= TIME_TOLERANCE, (g, e)
     assert [(s.start, s.end, s.text) for s in got.segments] == [(s.start, s.end, s.text) for s in expected.segments]
     assert result["text"] == expected.text
-    assert result["audio"]["filename"] == clip.name and result["audio"]["sha256"] == expected.audio["sha256"]
+    assert result["audio"]["filename"] == clip.name and result["audio"]["sha256"] == expected.info.audio.sha256
     assert result["model"] == expected.model and result["backend"] == "local-cpu"
 
 

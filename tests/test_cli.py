@@ -8,14 +8,15 @@ import sys
 
 from conftest import AUDIO
 
-from asr.engine import load_engine
-from asr.pipeline import LocalBackend, transcribe
+from asr.backends import LocalBackend
+from asr.engine import Engine
+from asr.pipeline import transcribe
 
 CLIP = AUDIO / "wav16k_mono.wav"
 
 
 def api_text(tiny_model) -> str:
-    return transcribe(LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu")), CLIP).text
+    return transcribe(LocalBackend(Engine(tiny_model, "tiny-sl", "cpu")), CLIP).text
 
 
 def run_cli(*args, cwd=None):

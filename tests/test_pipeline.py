@@ -16,9 +16,10 @@ from helpers import load_truth, wer, word_time_errors
 from scipy.signal import resample_poly
 
 from asr.audio import SAMPLE_RATE, decode_audio
-from asr.engine import load_engine
+from asr.backends import LocalBackend
+from asr.engine import Engine
 from asr.options import TranscribeOptions
-from asr.pipeline import LocalBackend, transcribe
+from asr.pipeline import transcribe
 from asr.segmenter import FRAME_GRID, plan_chunks
 from asr.types import Word
 
@@ -29,7 +30,7 @@ MAX_END_ERROR = 0.150
 
 @pytest.fixture(scope="module")
 def backend(tiny_model):
-    return LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu"))
+    return LocalBackend(Engine(tiny_model, "tiny-sl", "cpu"))
 
 
 def check_invariants(transcript):
@@ -71,9 +72,9 @@ def test_every_committed_format(backend, tiny_model, tmp_path):
         truth = load_truth(clip.with_suffix(".json"))
         transcript = transcribe(backend, clip)
         check_invariants(transcript)
-        assert transcript.audio["filename"] == clip.name
-        assert transcript.model["name"] == "tiny-sl" and len(transcript.model["file_sha256"]) == 64
-        assert transcript.backend == "local-cpu"
+        assert transcript.info.audio.filename == clip.name
+        assert transcript.info.model.name == "tiny-sl" and len(transcript.info.model.file_sha256) == 64
+        assert transcript.info.backend == "local-cpu"
         refs.append(truth["text"])
         hyps.append(transcript.text)
     total = wer(" ".join(refs), " ".join(hyps))
@@ -136,7 +137,7 @@ def test_silence_gives_an_empty_transcript(backend, kind):
     sf.write(buf, samples, SAMPLE_RATE, format="WAV")
     transcript = transcribe(backend, buf.getvalue(), filename="tiho.wav")
     assert transcript.segments == [] and transcript.text == ""
-    assert transcript.audio["filename"] == "tiho.wav" and transcript.audio["duration"] == 10.0
+    assert transcript.info.audio.filename == "tiho.wav" and transcript.info.audio.duration == 10.0
 
 
 def build_long_audio(min_seconds: float, seed: int = 7):
@@ -176,7 +177,7 @@ def one_by_one(backend):
 
 def test_long_file_no_word_lost_or_doubled_at_cuts(long_run, one_by_one):
     transcript, truth_words, placements, chunks = long_run
-    assert transcript.audio["duration"] >= 600 and len(chunks) >= 30
+    assert transcript.info.audio.duration >= 600 and len(chunks) >= 30
     assert max(c.duration for c in chunks) <= 20.0
     assert all(c.start % FRAME_GRID == 0 for c in chunks)
     check_invariants(transcript)

@@ -15,15 +15,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO
-from runpod_cloud import RUN_LIMIT, FakeRunPod, HttpFault, JobFault, WorkerProcess, forward_to
+from runpod_cloud import RUN_LIMIT, FakeRunPod, HttpFault, JobFault, WorkerProcess, forward_to, replaying
 
 from asr.audio import SAMPLE_RATE, decode_audio
-from asr.backends import make_backend
+from asr.backends import Backend, LocalBackend, get_backend
 from asr.config import load_settings
-from asr.engine import load_engine
+from asr.engine import Engine
+from asr.errors import ConfigError, RunPodError, format_range
 from asr.options import TranscribeOptions
-from asr.pipeline import LocalBackend, transcribe, transcribe_stream
-from asr.runpod_client import Policy, RunPodBackend, RunPodError, encode_job, format_range, plan_jobs
+from asr.pipeline import transcribe, transcribe_stream
+from asr.runpod_client import Policy, RunPodBackend, encode_job, plan_jobs
 from asr.runpod_http import retry_after
 from asr.segmenter import plan_chunks
 
@@ -55,7 +56,7 @@ def worker(tiny_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(tiny_model):
-    return LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu"))
+    return LocalBackend(Engine(tiny_model, "tiny-sl", "cpu"))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def reference(local, recording):
 
 @pytest.fixture(scope="module")
 def jobs(recording):
-    planned = plan_jobs(decode_audio(recording), OPTIONS.max_chunk, FAST.job_seconds)
+    planned = plan_jobs(planned_chunks(recording, OPTIONS), FAST.job_seconds)
     assert len(planned) >= 3 and any(len(j.chunks) > 1 for j in planned)
     return planned
 
@@ -81,6 +82,10 @@ def jobs(recording):
 def cloud(worker):
     with FakeRunPod(forward_to(worker.url)) as c:
         yield c
+
+
+def planned_chunks(path, options: TranscribeOptions) -> list:
+    return list(plan_chunks(decode_audio(path), options.max_chunk, options.cut_context))
 
 
 def client(cloud: FakeRunPod, **policy) -> RunPodBackend:
@@ -95,16 +100,18 @@ def max_time_difference(got, expected) -> float:
 
 def assert_complete(got, expected) -> None:
     assert max_time_difference(got, expected) <= FRAME
-    assert got.backend == "runpod" and got.model == expected.model
+    assert got.info.backend == "runpod" and got.info.model == expected.info.model
+    assert (got.info.device, got.info.precision) == ("cpu", "fp32")  # what the worker reported
 
 
 def assert_nothing_left_running(cloud: FakeRunPod) -> None:
     assert all(j.status not in ("IN_QUEUE", "IN_PROGRESS") for j in cloud.jobs.values()), cloud.jobs
 
 
-def test_same_interface_as_the_local_backend():
-    for name in ("stream", "describe"):
-        assert inspect.signature(getattr(RunPodBackend, name)) == inspect.signature(getattr(LocalBackend, name))
+def test_same_interface_as_the_local_backend(local):
+    assert inspect.signature(RunPodBackend.stream) == inspect.signature(LocalBackend.stream)
+    assert inspect.signature(RunPodBackend.stream) == inspect.signature(Backend.stream)
+    assert isinstance(local, Backend) and isinstance(RunPodBackend("k", "e"), Backend)
     assert callable(RunPodBackend.from_settings)
 
 
@@ -113,19 +120,19 @@ def test_long_recording_over_concurrent_jobs_matches_local(worker, local, tmp_pa
     path = write_recording(tmp_path / "long.wav", 600)
     options = TranscribeOptions()
     expected = transcribe(local, path, options)
-    n_jobs = len(plan_jobs(decode_audio(path), options.max_chunk, 120))
+    n_jobs = len(plan_jobs(planned_chunks(path, options), 120))
     reports = []
     with FakeRunPod(forward_to(worker.url), workers=3) as cloud:
         got = transcribe(client(cloud, job_seconds=120), path, options, lambda f, m: reports.append((f, m)))
     difference = max_time_difference(got, expected)
     sizes = [r["size"] for r in cloud.requests if r["path"] == "run"]
-    print(f"\nlong: {got.audio['duration']:.0f} s, {n_jobs} jobs, at most {cloud.max_running} running at once, "
+    print(f"\nlong: {got.info.audio.duration:.0f} s, {n_jobs} jobs, at most {cloud.max_running} running at once, "
           f"{len(got.words)} words equal, max time difference {difference * 1000:.3f} ms, "
           f"largest request {max(sizes) / 1024**2:.2f} MB, {got.processing_time:.1f} s "
           f"(local {expected.processing_time:.1f} s)")
-    assert got.audio["duration"] >= 600 and n_jobs >= 5 and len(sizes) == n_jobs
+    assert got.info.audio.duration >= 600 and n_jobs >= 5 and len(sizes) == n_jobs
     assert difference <= FRAME and got.text == expected.text
-    assert got.model == expected.model and got.backend == "runpod"
+    assert got.info.model == expected.info.model and got.info.backend == "runpod"
     assert cloud.max_running >= 2  # the jobs really ran side by side
     job_reports = [f for f, m in reports if "RunPod jobs done" in m]
     assert len(job_reports) == n_jobs and job_reports == sorted(job_reports) and job_reports[-1] == 1.0
@@ -166,11 +173,14 @@ def test_timed_out_job_is_resubmitted(cloud, reference, recording, jobs):
     assert len(cloud.statuses("run")) == len(jobs) + 1
 
 
-def test_job_running_past_the_client_limit_is_cancelled_and_resubmitted(cloud, reference, recording, jobs):
-    cloud.job_faults = [JobFault("HANG", times=1)]
-    assert_complete(transcribe(client(cloud, run_timeout=1.0), recording, OPTIONS), reference)
+def test_job_running_past_the_client_limit_is_cancelled_and_resubmitted(worker, reference, recording, jobs):
+    with FakeRunPod(replaying(forward_to(worker.url))) as cloud:
+        transcribe(client(cloud), recording, OPTIONS)  # every answer is known now: a healthy job takes milliseconds
+        before = len(cloud.statuses("run"))
+        cloud.job_faults = [JobFault("HANG", times=1)]
+        assert_complete(transcribe(client(cloud, run_timeout=1.0), recording, OPTIONS), reference)
     hung = [j.id for j in cloud.jobs.values() if j.fault == "HANG"]
-    assert len(hung) == 1 and hung[0] in cloud.cancelled and len(cloud.statuses("run")) == len(jobs) + 1
+    assert len(hung) == 1 and hung[0] in cloud.cancelled and len(cloud.statuses("run")) - before == len(jobs) + 1
 
 
 def test_lost_job_is_resubmitted(cloud, reference, recording, jobs):
@@ -248,7 +258,7 @@ def test_closing_the_transcription_cancels_outstanding_jobs(cloud, recording, jo
     cloud.job_faults = [JobFault("STALL", times=99, when=lambda job: job["offset"] != first_job)]  # wait forever
     stream = transcribe_stream(client(cloud), recording, OPTIONS)
     next(stream)  # the empty transcript
-    first = next(stream)  # after the first job
+    first = next(stream).transcript  # after the first job
     assert first.words and first.words[-1].end <= jobs[0].end / SAMPLE_RATE
     stream.close()
     waiting = {j.id for j in cloud.jobs.values() if j.fault == "STALL"}
@@ -278,13 +288,13 @@ def test_settings_choose_runpod_and_never_show_the_key(monkeypatch):
     monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "abc123")
     monkeypatch.setenv("RUNPOD_ENDPOINT_BASE_URL", "http://127.0.0.1:9/v2/")
     monkeypatch.setenv("RUNPOD_MAX_IN_FLIGHT", "3")
-    backend = make_backend(load_settings(env_file=None))
+    backend = get_backend(load_settings(env_file=None))
     assert isinstance(backend, RunPodBackend) and backend.endpoint_url == "http://127.0.0.1:9/v2/abc123"
-    assert backend.policy.max_in_flight == 3 and backend.describe() == ({"name": "", "file_sha256": ""}, "runpod")
-    assert "rp_secret_456" not in repr(backend)
+    assert backend.policy.max_in_flight == 3 and backend.info.backend == "runpod" and backend.info.model.name == ""
+    assert "rp_secret_456" not in repr(backend) and "rp_secret_456" not in repr(load_settings(env_file=None))
     monkeypatch.setenv("RUNPOD_API_KEY", "")
-    with pytest.raises(ValueError, match="RUNPOD_API_KEY"):
-        make_backend(load_settings(env_file=None))
+    with pytest.raises(ConfigError, match="RUNPOD_API_KEY"):
+        get_backend(load_settings(env_file=None))
 
 
 def test_time_ranges_are_readable():
@@ -294,7 +304,7 @@ def test_time_ranges_are_readable():
 
 def test_jobs_are_the_local_chunks_grouped_in_order(recording, jobs):
     samples = decode_audio(recording)
-    assert [c for j in jobs for c in j.chunks] == list(plan_chunks(samples, OPTIONS.max_chunk))
+    assert [c for j in jobs for c in j.chunks] == list(plan_chunks(samples, OPTIONS.max_chunk, OPTIONS.cut_context))
     assert all(j.end - j.start <= FAST.job_seconds * SAMPLE_RATE or len(j.chunks) == 1 for j in jobs)
 
 

@@ -11,15 +11,19 @@ import textwrap
 
 import pytest
 
-from asr.store import NotFound, Store, db_path
-from asr.types import Segment, Transcript, Word
+from asr.config import load_settings
+from asr.errors import NotFound, RequestError
+from asr.store import Store
+from asr.types import AudioInfo, ModelInfo, Segment, Transcript, TranscriptionInfo, Word
 
 
 def sample() -> Transcript:
     words = [Word("dober", 0.5, 0.8, 0.97), Word("dan", 0.9, 1.2, 0.41), Word("danes", 2.5, 2.9, 0.9)]
     segments = [Segment.from_words(0, words[:2]), Segment.from_words(1, words[2:])]
-    return Transcript(segments, {"filename": "a.wav", "duration": 3.0, "sha256": "x"},
-                      {"name": "tiny", "file_sha256": "y"}, "local-cpu", 1.5, {"max_chunk": 20.0})
+    segments[1].speaker = "Govorec 2"
+    info = TranscriptionInfo(AudioInfo("a.wav", 3.0, "x"), ModelInfo("tiny", "y"), "local-cpu", "cpu", "fp32",
+                             {"max_chunk": 20.0})
+    return Transcript(segments, info, 1.5)
 
 
 @pytest.fixture
@@ -68,15 +72,17 @@ def test_owners_are_isolated(store):
     assert store.load("alice", tid).segments[0].text == "dober dan"
 
 
-def test_replace_status_recover_and_delete(store):
-    tid = store.create("alice", Transcript([], {"filename": "a.wav"}))
-    store.replace("alice", tid, sample())
-    assert len(store.load("alice", tid).segments) == 2
+def test_append_status_recover_and_delete(store):
+    full = sample()
+    tid = store.create("alice", Transcript([], TranscriptionInfo(AudioInfo("a.wav"))))
+    assert store.append("alice", tid, full.segments[:1]) == 1
+    assert store.append("alice", tid, full.segments[1:], full) == 1, "one row a new segment, never a rewrite"
+    assert store.load("alice", tid).to_dict() == full.to_dict()
     assert store.recover() == 1
     assert store.info("alice", tid)["status"] == "interrupted"
-    with pytest.raises(ValueError, match="status must be one of"):
+    with pytest.raises(RequestError, match="status must be one of"):
         store.set_status("alice", tid, "weird")
-    with pytest.raises(ValueError, match="field must be one of"):
+    with pytest.raises(RequestError, match="field must be one of"):
         store.edit("alice", tid, 0, "words", "x")
     store.delete("alice", tid)
     assert store.list("alice") == []
@@ -86,10 +92,28 @@ def test_wal_mode_and_db_path(tmp_path, monkeypatch):
     Store(tmp_path / "x.sqlite3").close()
     with sqlite3.connect(tmp_path / "x.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    monkeypatch.delenv("PREPIS_DB", raising=False)
-    assert db_path(tmp_path) == tmp_path / "prepis.sqlite3"
-    monkeypatch.setenv("PREPIS_DB", str(tmp_path / "elsewhere.db"))
-    assert db_path(tmp_path) == tmp_path / "elsewhere.db"
+    assert load_settings(None, {"PREPIS_DATA_DIR": str(tmp_path)}).db_path == tmp_path / "prepis.sqlite3"
+    elsewhere = {"PREPIS_DATA_DIR": str(tmp_path), "PREPIS_DB": str(tmp_path / "elsewhere.db")}
+    assert load_settings(None, elsewhere).db_path == tmp_path / "elsewhere.db"
+
+
+def test_an_edited_text_is_marked_edited(store):
+    tid = store.create("alice", sample(), status="done")
+    store.edit("alice", tid, 1, "text", "Danes.")
+    segments = store.load("alice", tid).segments
+    assert [s.edited for s in segments] == [False, True] and segments[1].speaker == "Govorec 2"
+
+
+def test_an_older_database_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # the first release's segments table
+        db.execute("CREATE TABLE segments (transcript_id TEXT NOT NULL, idx INTEGER NOT NULL, start REAL NOT NULL, "
+                   '"end" REAL NOT NULL, text TEXT NOT NULL, reviewed INTEGER NOT NULL DEFAULT 0, words TEXT NOT NULL, '
+                   "PRIMARY KEY (transcript_id, idx))")
+    store = Store(path)
+    tid = store.create("alice", sample(), status="done")
+    assert store.load("alice", tid).to_dict() == sample().to_dict()
+    store.close()
 
 
 def test_an_edit_survives_sigkill_right_after_it(tmp_path):

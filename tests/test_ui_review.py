@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asr.types import Segment, Transcript, Word
+from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
 from ui import review
 from ui.config import parse_users
 from ui.i18n import TEXTS, clock, parse_clock, t
@@ -14,7 +14,8 @@ from ui.jobs import Progress
 def sample() -> Transcript:
     words = [Word("dober", 0.5, 0.8, 0.97), Word("dan", 0.9, 1.2, 0.3), Word("danes", 2.5, 2.9, 0.9),
              Word("je", 3.0, 3.1, 0.2)]
-    return Transcript([Segment.from_words(0, words[:2]), Segment.from_words(1, words[2:])], {"duration": 4.0})
+    return Transcript([Segment.from_words(0, words[:2]), Segment.from_words(1, words[2:])],
+                      TranscriptionInfo(AudioInfo(duration=4.0)))
 
 
 def test_clock_round_trips():

@@ -9,18 +9,20 @@ import pytest
 from conftest import AUDIO
 
 from asr.config import Settings
-from asr.types import Word
+from asr.errors import ModelError
+from asr.options import TranscribeOptions
+from asr.pipeline import load_audio
+from asr.types import BackendInfo, ModelInfo, Word
 from ui import service as service_module
 from ui.service import GPU_BASE_SECONDS, ModelService, gpu_seconds
 
 
 class FakeBackend:
-    def stream(self, samples, options, progress):
+    info = BackendInfo(ModelInfo("fake"), "local-cpu", "cpu", "fp32")
+
+    def stream(self, samples, options, plan=None, progress=None):
         progress(1.0, "done")
         yield [Word("dober", 0.5, 0.8, 0.9)]
-
-    def describe(self):
-        return {"name": "fake", "file_sha256": ""}, "local-cpu"
 
 
 @pytest.fixture
@@ -50,14 +52,18 @@ def test_status_while_downloading_and_when_ready(fake_backends, monkeypatch):
     assert service.status.state == "ready" and "je pripravljen" in service.status_text("sl")
 
 
-def test_a_model_that_cannot_be_prepared_is_reported(monkeypatch):
+@pytest.mark.parametrize(("error", "shown"), [
+    (ModelError("The download stopped; run it again."), "The model could not be prepared: The download stopped"),
+    (RuntimeError("secret internals"), "The model could not be prepared: reference "),
+])
+def test_a_model_that_cannot_be_prepared_is_reported(monkeypatch, error, shown):
     def broken(settings, progress):
-        raise RuntimeError("no network")
+        raise error
 
     monkeypatch.setattr(service_module, "get_backend", broken)
     service = ModelService(Settings(model="rsdo-2.0"))
     service.warm_up().join(10)
-    assert service.status_text("en") == "The model could not be prepared: no network"
+    assert service.status_text("en").startswith(shown) and "secret internals" not in service.status_text("en")
 
 
 def test_runpod_is_offered_only_when_configured(fake_backends):
@@ -83,18 +89,16 @@ def test_zero_gpu_runs_the_job_inside_spaces_gpu_with_a_duration_from_the_audio(
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
-    from asr.options import TranscribeOptions
 
     service = ModelService(Settings(model="rsdo-2.0"))
-    clip = AUDIO / "wav16k_mono.wav"
-    *_, transcript = service.stream("local", None, clip, TranscribeOptions(), clip.name)
-    assert [w.word for w in transcript.words] == ["dober"]
-    assert calls == [gpu_seconds(Settings(), clip, TranscribeOptions(), clip.name)]
+    audio = load_audio(AUDIO / "wav16k_mono.wav")
+    *_, last = service.stream("local", None, audio, TranscribeOptions())
+    assert [w.word for w in last.transcript.words] == ["dober"]
     assert calls == [GPU_BASE_SECONDS + 1]  # a 12 s clip
-    monkeypatch.setattr(service_module, "audio_seconds", lambda source: 3600.0)
-    assert gpu_seconds(Settings(), clip, TranscribeOptions(), None) == GPU_BASE_SECONDS + 90
-    monkeypatch.setattr(service_module, "audio_seconds", lambda source: 8 * 3600.0)
-    assert gpu_seconds(Settings(), clip, TranscribeOptions(), None) == 600
+    hour = type(audio)(audio.samples, type(audio.info)(duration=3600.0))
+    assert gpu_seconds(Settings(), hour, TranscribeOptions()) == GPU_BASE_SECONDS + 90
+    long = type(audio)(audio.samples, type(audio.info)(duration=8 * 3600.0))
+    assert gpu_seconds(Settings(), long, TranscribeOptions()) == 600
 
 
 def test_without_zero_gpu_spaces_is_not_needed(fake_backends, monkeypatch):

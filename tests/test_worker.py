@@ -19,9 +19,10 @@ import soundfile as sf
 from conftest import AUDIO, FileServer
 from runpod_cloud import ROOT, WorkerProcess
 
-from asr.audio import SAMPLE_RATE
-from asr.engine import file_sha256, load_engine
-from asr.pipeline import LocalBackend, transcribe
+from asr.audio import SAMPLE_RATE, sha256_of
+from asr.backends import LocalBackend
+from asr.engine import Engine
+from asr.pipeline import transcribe
 
 MAX_SECONDS = 120  # the worker's duration limit in this module (PREPIS_WORKER_MAX_SECONDS)
 MAX_MB = 1  # its size limit (PREPIS_WORKER_MAX_MB)
@@ -68,7 +69,7 @@ def worker(data_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(tiny_model):
-    return LocalBackend(load_engine(str(tiny_model), "tiny-sl", "cpu"))
+    return LocalBackend(Engine(tiny_model, "tiny-sl", "cpu"))
 
 
 def runsync(worker, job_input) -> dict:
@@ -110,8 +111,9 @@ def test_run_then_status_with_timestamps(worker, local, tiny_model):
     words = [w for s in output["segments"] for w in s["words"]]
     assert [(w["word"], w["start"], w["end"]) for w in words] == [(w.word, w.start, w.end) for w in expected.words]
     assert all(0 <= w["confidence"] <= 1 for w in words)
-    assert output["model"] == {"name": "rsdo-2.0", "file_sha256": file_sha256(tiny_model)}
-    assert output["duration"] == expected.audio["duration"]
+    assert output["model"] == {"name": "rsdo-2.0", "file_sha256": sha256_of(tiny_model)}
+    assert output["duration"] == expected.info.audio.duration
+    assert (output["backend"], output["device"], output["precision"]) == ("local-cpu", "cpu", "fp32")
 
 
 def test_audio_url_and_planned_chunks(worker, local, file_server):
@@ -164,6 +166,7 @@ def test_too_big_download_is_refused(worker, file_server):
 
 
 def test_the_model_is_loaded_once_before_the_first_job(worker):
+    assert runsync(worker, {"audio_base64": b64(CLIP.read_bytes())})["status"] == "COMPLETED"
     text = worker.log_text()
     assert text.count("model rsdo-2.0 ready") == 1
     assert text.index("model rsdo-2.0 ready") < text.index("Starting API server") < text.index("job test-")

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import gradio as gr
 
+from asr.errors import RequestError
 from asr.exports import FORMATS
 from asr.options import TranscribeOptions
+from asr.pipeline import load_audio
 from asr.types import Transcript
 from ui.handlers import export_file, user_error
 from ui.service import ModelService
@@ -23,28 +26,28 @@ class Api:
         (segments with words, times in seconds, confidences)."""
         if not audio:
             raise gr.Error("Give an audio or video file.")
-        name = audio.rsplit("/", 1)[-1]
 
         def report(fraction: float, message: str) -> None:
             progress(fraction, desc=message)
 
         try:
-            *_, transcript = self.service.stream(None, None, audio, TranscribeOptions(), name, report)
-            return transcript.to_dict()
+            options = TranscribeOptions()
+            decoded = load_audio(audio, options.limits, Path(audio).name)
+            *_, last = self.service.stream(None, None, decoded, options, report)
+            return last.transcript.to_dict()
         except Exception as e:
             raise user_error("en", e) from e
 
     def export(self, transcript: dict | str, fmt: str) -> str:
         """Write a transcript (the JSON /transcribe returns, edited or not) as txt, srt, vtt, json or docx."""
         try:
-            data = json.loads(transcript) if isinstance(transcript, str) else transcript
-            if not isinstance(data, dict):
-                raise ValueError("the transcript must be a JSON object like the one /transcribe returns")
+            try:
+                data = json.loads(transcript) if isinstance(transcript, str) else transcript
+            except ValueError as e:
+                raise RequestError("The transcript is not valid JSON; send the object /transcribe returns.") from e
             if str(fmt).lower() not in FORMATS:
-                raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-            return str(export_file(Transcript.from_dict(data), fmt))
-        except (KeyError, TypeError) as e:
-            raise gr.Error(f"This is not a transcript like the one /transcribe returns: {e}") from e
+                raise RequestError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+            return str(export_file(Transcript.from_dict(data), str(fmt).lower()))
         except Exception as e:
             raise user_error("en", e) from e
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asr.config import Settings
-from asr.store import db_path
 from ui.review import LOW_CONFIDENCE
 
 SECRET_FILE = ".browser-secret"
@@ -86,4 +85,4 @@ def load_app_config(settings: Settings) -> AppConfig:
     if queue_size < 1 or concurrency < 1 or not 0 <= low <= 1:
         raise ValueError("PREPIS_QUEUE_SIZE and PREPIS_CONCURRENCY must be at least 1, PREPIS_LOW_CONFIDENCE 0 to 1")
     return AppConfig(tuple(users), env.get("PREPIS_MAX_FILE_SIZE", "2gb"), queue_size, concurrency, low,
-                     db_path(settings.data_dir), browser_secret(settings.data_dir))
+                     settings.db_path, browser_secret(settings.data_dir))

@@ -12,38 +12,40 @@ from pathlib import Path
 
 import gradio as gr
 
-from asr.audio import AudioError
+from asr.errors import NotFound, PrepisError, log_unexpected
 from asr.exports import export
-from asr.models import ModelError
 from asr.options import TranscribeOptions
-from asr.store import NotFound, Store
+from asr.store import Store
 from asr.types import Transcript
 from ui import review
 from ui.config import AppConfig
 from ui.i18n import DEFAULT, LANGUAGES, t
-from ui.jobs import Job, Progress, display_name
+from ui.jobs import Job, Progress, display_name, request_cancel
 from ui.service import ModelService
 
 log = logging.getLogger(__name__)
 
-USER_ERRORS = (AudioError, ModelError, ValueError, NotFound)
 REFRESH_SECONDS = 1.0  # a running job redraws the table at most this often
 
 
-def user_error(lang: str, e: Exception) -> gr.Error:
-    """A plain message for the reviewer; anything unexpected is logged with its traceback instead."""
+def user_message(lang: str, e: BaseException) -> str:
+    """What the person is told: a PrepisError's own sentence; anything else is logged with its traceback and
+    named by a reference the operator finds in the log."""
     if isinstance(e, NotFound):
-        return gr.Error(t(lang, "not_found"))
-    if isinstance(e, USER_ERRORS):
-        return gr.Error(str(e))
-    log.error("unexpected error", exc_info=e)
-    return gr.Error(t(lang, "unexpected"))
+        return t(lang, "not_found")
+    if isinstance(e, PrepisError):
+        return str(e)
+    return t(lang, "unexpected", ref=log_unexpected(log, e))
+
+
+def user_error(lang: str, e: BaseException) -> gr.Error:
+    return gr.Error(user_message(lang, e))
 
 
 def export_file(transcript: Transcript, fmt: str) -> str:
     """Write the export to a fresh temporary folder; returns its path (named after the audio)."""
     data = export(transcript, fmt)
-    stem = Path(transcript.audio.get("filename") or "prepis").stem or "prepis"
+    stem = Path(transcript.info.audio.filename or "prepis").stem or "prepis"
     path = Path(tempfile.mkdtemp(prefix="prepis-")) / f"{stem}.{fmt.lower()}"
     path.write_bytes(data)
     return path
@@ -68,22 +70,24 @@ class Handlers:
                          info=t(lang, "mine_hint" if choices else "mine_empty"))
 
     def show(self, owner: str, tid: str | None, lang: str, message: str | None = None):
-        """Everything the review view shows of one transcript:
+        """Everything the review view shows of one saved transcript:
         (tid, sel, player, table, share, details, progress, mark button)."""
         if not tid:
             empty = review.table(None, lang, self.config.low_confidence)
             return (None, None, gr.update(value=None, subtitles=None), empty, "", gr.update(value=None, visible=False),
                     message or t(lang, "no_transcript"), gr.update(value=t(lang, "mark")))
-        transcript = self.store.load(owner, tid)
         info = self.store.info(owner, tid)
         running = info["status"] == "running"
+        note = message if message is not None else (t(lang, "busy") if running else info["error"])
+        return self.render(tid, self.store.load(owner, tid), running, info["audio_path"], lang, note)
+
+    def render(self, tid: str, transcript: Transcript, running: bool, audio_path: str, lang: str, note: str):
+        """The review view of `transcript` (saved, or the one a running job holds in memory)."""
         player = gr.skip()  # a running job leaves the player alone: reloading it would stop the reviewer
         if not running:
-            player = gr.update(value=info["audio_path"] or None, subtitles=review.subtitles(transcript),
-                               playback_position=0)
+            player = gr.update(value=audio_path or None, subtitles=review.subtitles(transcript), playback_position=0)
         table = gr.update(value=review.table(transcript, lang, self.config.low_confidence),
                           interactive=not running and bool(transcript.segments))
-        note = message if message is not None else (t(lang, "busy") if running else info["error"])
         return (tid, None, player, table, review.share(transcript, lang), gr.update(value=None, visible=False), note,
                 gr.update(value=t(lang, "mark")))
 
@@ -133,39 +137,41 @@ class Handlers:
         tracker = Progress(lang)
         job = Job(self.store, self.service, owner, source, display_name(source, not upload),
                   TranscribeOptions(), tracker)
-        progress(0.0, desc=t(lang, "waiting_model"))
+        progress(0.0, desc=t(lang, "decoding"))
         running, idle = (gr.update(interactive=False), gr.update(interactive=True)), (gr.update(interactive=True),
                                                                                         gr.update(interactive=False))
         try:
             tid = job.start()
-            first = list(self.show(owner, tid, lang, t(lang, "decoding")))
-            first[2] = gr.update(value=self.store.info(owner, tid)["audio_path"], subtitles=None, playback_position=0)
+            audio_path = self.store.info(owner, tid)["audio_path"]
+            first = list(self.show(owner, tid, lang, t(lang, "waiting_model")))
+            first[2] = gr.update(value=audio_path, subtitles=None, playback_position=0)
             yield (*first, self.mine(owner, lang, tid), *running)
-            shown_at = 0.0
+
             def downloading(done: int, total: int | None) -> None:
                 progress(done / total if total else None, desc=t(lang, "model_download", name=model or "",
                                                                   done=done // 2**20, total=(total or 0) // 2**20
                                                                   ).replace("**", ""))
 
-            for _ in job.run(where, model, downloading):
+            shown_at, transcript = 0.0, None
+            for update in job.run(where, model, downloading):
+                transcript = update.transcript
                 progress(tracker.fraction, desc=tracker.text())
-                if time.perf_counter() - shown_at >= REFRESH_SECONDS:  # a long file has many small batches
+                if update.new and time.perf_counter() - shown_at >= REFRESH_SECONDS:  # many small batches
                     shown_at = time.perf_counter()
-                    yield (*self.show(owner, tid, lang, ""), gr.skip(), *running)  # the bar has the text
+                    yield (*self.render(tid, transcript, True, audio_path, lang, ""), gr.skip(), *running)
         except Exception as e:
-            job.fail(str(e))
-            error = user_error(lang, e)
+            message = user_message(lang, e)
             if job.tid:  # show the failure in the view and the list before the message pops up
-                yield (*self.show(owner, job.tid, lang, error.message), self.mine(owner, lang, job.tid), *idle)
-            raise error from e
+                job.fail(message)
+                yield (*self.show(owner, job.tid, lang, message), self.mine(owner, lang, job.tid), *idle)
+            raise gr.Error(message) from e
         done = t(lang, "cancelled") if job.cancelled else t(
-            lang, "done", segments=len(self.store.load(owner, tid).segments),
+            lang, "done", segments=len(transcript.segments) if transcript else 0,
             secs=round(time.perf_counter() - tracker.started))
         yield (*self.show(owner, tid, lang, done), self.mine(owner, lang, tid), *idle)
 
     def on_cancel(self, tid: str | None, owner: str, lang: str):
         """Ask the running job to stop; it stops after the batch in hand and shows what it has."""
-        if tid and self.store.info(owner, tid)["status"] == "running":
-            self.store.set_status(owner, tid, "cancelled")
+        if tid and self.store.info(owner, tid)["status"] == "running" and request_cancel(tid):
             return t(lang, "cancelling")
         return gr.skip()

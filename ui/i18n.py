@@ -79,8 +79,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
                        "Downloading model **{name}**: {done} of {total} MB …"),
     "model_error": ("Modela ni bilo mogoče pripraviti: {error}", "The model could not be prepared: {error}"),
     "runpod_ready": ("Prepisovanje teče na RunPodu.", "Transcription runs on RunPod."),
-    "unexpected": ("Nepričakovana napaka; podrobnosti so v dnevniku strežnika.",
-                   "Unexpected error; the details are in the server log."),
+    "unexpected": ("Nepričakovana napaka (sklic {ref} v dnevniku strežnika).",
+                   "Unexpected error (reference {ref} in the server's log)."),
     "not_found": ("Tega prepisa ni (več).", "This transcript does not exist (any more)."),
 }
 

@@ -1,12 +1,15 @@
-"""A transcription job of the web app: keep the audio for playback, run the model, save every batch.
+"""A transcription job of the web app: decode once, keep the audio for playback, run the model, save as it goes.
 
-The job is a generator of Transcripts (the UI shows each one); it records its progress and its end
-(done, failed, or cancelled when the generator is closed early) in the store. No gradio here.
+The job is a generator of pipeline Updates (the UI draws the new segments of each); every update's final
+segments are appended to the store before they are shown. It records its end in the store: done, failed,
+or cancelled (the reviewer's Cancel sets the job's event; closing the generator early also ends it).
+No gradio here.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,18 +17,33 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from asr.audio import decode_audio, encode_flac
+from asr.audio import encode_flac
 from asr.options import TranscribeOptions
+from asr.pipeline import Audio, Update, load_audio
 from asr.store import Store
-from asr.types import Transcript
+from asr.types import Transcript, TranscriptionInfo
 from ui.i18n import duration_words, t
 from ui.service import ModelService
 
 PLAYABLE = {".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".webm"}  # kept as they are
 
+_cancels: dict[str, threading.Event] = {}  # transcript id -> the Cancel of its running job (server state)
+_cancels_lock = threading.Lock()
 
-def keep_audio(store: Store, source: str, options: TranscribeOptions) -> str:
-    """A copy of the audio that browsers play, in the store's audio folder (FLAC for video and rarer formats)."""
+
+def request_cancel(tid: str) -> bool:
+    """Ask the job running transcript `tid` in this process to stop after the batch in hand."""
+    with _cancels_lock:
+        event = _cancels.get(tid)
+    if event is None:
+        return False
+    event.set()
+    return True
+
+
+def keep_audio(store: Store, source: str, audio: Audio) -> str:
+    """A copy of the audio that browsers play, in the store's audio folder (FLAC, from the decoded samples, for
+    video and rarer formats)."""
     store.audio_dir.mkdir(parents=True, exist_ok=True)
     suffix = Path(source).suffix.lower()
     name = uuid.uuid4().hex
@@ -34,7 +52,7 @@ def keep_audio(store: Store, source: str, options: TranscribeOptions) -> str:
         shutil.copyfile(source, target)
     else:
         target = store.audio_dir / f"{name}.flac"
-        target.write_bytes(encode_flac(decode_audio(source, options.limits)))
+        target.write_bytes(encode_flac(audio.samples))
     return str(target)
 
 
@@ -63,7 +81,7 @@ class Progress:
 
     def from_transcript(self, transcript: Transcript) -> None:
         """When the pipeline's callback cannot reach us (ZeroGPU), progress is read from the words so far."""
-        self.total = float(transcript.audio.get("duration") or 0.0)
+        self.total = transcript.info.audio.duration
         if self.chunks == 0 and self.total and transcript.segments:
             self._advance(transcript.segments[-1].end / self.total)
 
@@ -98,46 +116,51 @@ class Job:
     options: TranscribeOptions
     progress: Progress
     tid: str = ""
+    audio: Audio | None = None
     finished: bool = False
-    cancelled: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
 
     def start(self) -> str:
-        """Save the job (so it is listed even if the server stops) and keep its audio; returns its id."""
-        self.tid = self.store.create(self.owner, Transcript([], {"filename": self.filename}), status="running")
-        try:
-            self.store.set_audio(self.owner, self.tid, keep_audio(self.store, self.source, self.options))
-        except Exception as e:
-            self.fail(str(e))
-            raise
+        """Decode the audio (once), save the job (so it is listed even if the server stops) and keep its audio
+        for playback; returns its id. A file that cannot be decoded raises AudioError before anything is saved."""
+        self.audio = load_audio(self.source, self.options.limits, self.filename)
+        self.tid = self.store.create(self.owner, Transcript([], TranscriptionInfo(audio=self.audio.info)),
+                                     status="running")
+        self.store.set_audio(self.owner, self.tid, keep_audio(self.store, self.source, self.audio))
         return self.tid
 
-    def run(self, where: str | None, model: str | None, downloading=None) -> Iterator[Transcript]:
-        """Each growing transcript, saved before it is shown. The job stops after the batch during which its
-        status was set to "cancelled" (see `cancel`), or when the iterator is closed."""
-        stream = self.service.stream(where, model, self.source, self.options, self.filename, self.progress.report,
-                                     downloading)
+    def run(self, where: str | None, model: str | None, downloading=None) -> Iterator[Update]:
+        """Each step of the transcription, its new segments saved before it is shown. The job stops after the
+        batch during which Cancel was pressed (`request_cancel`), or when the iterator is closed."""
+        with _cancels_lock:
+            _cancels[self.tid] = self.cancel
+        stream = self.service.stream(where, model, self.audio, self.options, self.progress.report, downloading,
+                                     self.cancel)
         try:
-            for transcript in stream:
-                self.progress.from_transcript(transcript)
-                self.store.replace(self.owner, self.tid, transcript)
-                if self.store.info(self.owner, self.tid)["status"] == "cancelled":  # the reviewer's Cancel
-                    self.cancelled = True
-                    return
-                yield transcript
-            self.store.set_status(self.owner, self.tid, "done")
-            self.finished = True
-        except Exception as e:
-            self.fail(str(e))
+            for update in stream:
+                self.progress.from_transcript(update.transcript)
+                self.store.append(self.owner, self.tid, update.new, update.transcript)
+                yield update
+            if not self.cancelled:
+                self.store.set_status(self.owner, self.tid, "done")
+                self.finished = True
+        except Exception:
+            self.finished = True  # the caller records the failure with the sentence it shows (`fail`)
             raise
         finally:
-            close = getattr(stream, "close", None)
-            if close:
-                close()  # stops the model, or cancels the remote jobs
+            with _cancels_lock:
+                _cancels.pop(self.tid, None)
+            stream.close()  # stops the model, or cancels the remote jobs
             if not self.finished:
+                self.cancel.set()
                 self.store.set_status(self.owner, self.tid, "cancelled")
 
     def fail(self, message: str) -> None:
+        """Record the failure with the sentence the reviewer was shown (never a raw exception text)."""
         self.finished = True
         if self.tid:
             self.store.set_status(self.owner, self.tid, "failed", message)
-

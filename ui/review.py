@@ -105,7 +105,7 @@ def table_edits(rows: list[list], transcript: Transcript) -> tuple[list[Edit], l
     """Compare the table the reviewer changed with the saved transcript: (edits, values that are not valid times)."""
     edits: list[Edit] = []
     bad: list[str] = []
-    duration = float(transcript.audio.get("duration") or 0.0) or float("inf")
+    duration = transcript.info.audio.duration or float("inf")
     for r in rows or []:
         i = segment_index(r[0]) if r else None
         if i is None or not 0 <= i < len(transcript.segments) or len(r) < 4:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from asr import models
-from asr.backends import make_backend
+from asr.backends import Progress, get_backend, loaded_backends, no_progress
 from asr.config import Settings
+from asr.errors import PrepisError, log_unexpected
 from asr.options import TranscribeOptions
-from asr.pipeline import Progress, no_progress, transcribe_stream
-from asr.types import Transcript
+from asr.pipeline import Audio, Update, transcribe_stream
 from ui.i18n import t
 
 log = logging.getLogger(__name__)
@@ -28,38 +28,14 @@ GPU_BASE_SECONDS = 30  # ZeroGPU time for loading and the first batch
 GPU_AUDIO_SPEED = 40.0  # seconds of audio transcribed per GPU second, with margin
 GPU_MAX_SECONDS = 600
 
-_backends: dict[Settings, object] = {}  # one loaded model per settings, shared (models, not user data)
-_backends_lock = threading.Lock()
-
-
-def get_backend(settings: Settings, download_progress: models.ByteProgress | None = None):
-    """The backend for `settings`, made (and its model downloaded and loaded) on first use."""
-    with _backends_lock:
-        if settings not in _backends:
-            _backends[settings] = make_backend(settings, download_progress)
-        return _backends[settings]
-
-
-def audio_seconds(source) -> float:
-    """The container's idea of the duration (cheap; 0 when unknown)."""
-    import av
-
-    try:
-        with av.open(str(source), metadata_errors="ignore") as container:
-            return (container.duration or 0) / 1_000_000
-    except (av.error.FFmpegError, OSError):
-        return 0.0
-
-
-def gpu_seconds(settings: Settings, source, options: TranscribeOptions, filename: str | None) -> int:
+def gpu_seconds(settings: Settings, audio: Audio, options: TranscribeOptions) -> int:
     """ZeroGPU duration for one file: a base plus time proportional to the audio."""
-    return math.ceil(min(GPU_MAX_SECONDS, GPU_BASE_SECONDS + audio_seconds(source) / GPU_AUDIO_SPEED))
+    return math.ceil(min(GPU_MAX_SECONDS, GPU_BASE_SECONDS + audio.info.duration / GPU_AUDIO_SPEED))
 
 
-def stream_transcripts(settings: Settings, source, options: TranscribeOptions, filename: str | None
-                       ) -> Iterator[Transcript]:
-    """The growing transcript of `source` (the function ZeroGPU runs on its GPU)."""
-    yield from transcribe_stream(get_backend(settings), source, options, no_progress, filename)
+def stream_updates(settings: Settings, audio: Audio, options: TranscribeOptions) -> Iterator[Update]:
+    """The transcription of `audio`, step by step (the function ZeroGPU runs on its GPU)."""
+    yield from transcribe_stream(get_backend(settings), audio, options, no_progress)
 
 
 def on_zero_gpu() -> bool:
@@ -86,7 +62,7 @@ class ModelService:
         if on_zero_gpu():
             import spaces  # present on Hugging Face ZeroGPU hardware
 
-            self._gpu_stream = spaces.GPU(duration=gpu_seconds)(stream_transcripts)
+            self._gpu_stream = spaces.GPU(duration=gpu_seconds)(stream_updates)
 
     @property
     def runpod_configured(self) -> bool:
@@ -122,9 +98,12 @@ class ModelService:
         try:
             get_backend(self.settings_for(self.settings.provider, self.settings.model), downloading)
             status.state = "ready"
-        except Exception as e:  # shown to the operator in the app; the app still starts
-            log.exception("model %s could not be prepared", self.settings.model)
+        except PrepisError as e:  # shown to the operator in the app; the app still starts
+            log.error("model %s could not be prepared: %s", self.settings.model, e)
             status.state, status.error = "error", str(e)
+        except Exception as e:
+            reference = log_unexpected(log, e, f"preparing model {self.settings.model}")
+            status.state, status.error = "error", f"reference {reference} in the server's log"
 
     def status_text(self, lang: str) -> str:
         s = self.status
@@ -139,17 +118,17 @@ class ModelService:
             return t(lang, "model_error", error=s.error)
         return t(lang, "model_loading", name=s.name)
 
-    def stream(self, where: str | None, model: str | None, source, options: TranscribeOptions,
-               filename: str | None, progress: Progress = no_progress,
-               downloading: models.ByteProgress | None = None) -> Iterator[Transcript]:
-        """The growing transcript; `progress` is called on this machine (on ZeroGPU it is not), `downloading`
-        while a model that is not here yet downloads."""
+    def stream(self, where: str | None, model: str | None, audio: Audio, options: TranscribeOptions,
+               progress: Progress = no_progress, downloading: models.ByteProgress | None = None,
+               cancel: threading.Event | None = None) -> Iterator[Update]:
+        """The transcription of decoded `audio`, step by step; `progress` is called on this machine (on ZeroGPU
+        it is not), `downloading` while a model that is not here yet downloads; `cancel` stops it."""
         settings = self.settings_for(where, model)
         if self._gpu_stream is not None and settings.provider == "local":
-            return self._gpu_stream(settings, source, options, filename)
-        return transcribe_stream(get_backend(settings, downloading), source, options, progress, filename)
+            return self._gpu_stream(settings, audio, options)
+        return transcribe_stream(get_backend(settings, downloading), audio, options, progress, cancel=cancel)
 
 
 def os_device_name() -> str:
-    backend = next(iter(_backends.values()), None)
-    return backend.describe()[1] if backend is not None else "local"
+    loaded = loaded_backends()
+    return loaded[-1].info.backend if loaded else "local"
