@@ -60,7 +60,8 @@ def test_transcribe_gives_the_core_words_and_times(client, core, api_result, cli
     assert [(s.start, s.end, s.text) for s in got.segments] == [(s.start, s.end, s.text) for s in expected.segments]
     assert result["text"] == expected.text
     assert result["audio"]["filename"] == clip.name and result["audio"]["sha256"] == expected.info.audio.sha256
-    assert result["model"] == expected.model and result["backend"] == "local-cpu"
+    assert result["model"] == expected.info.model.to_dict() and result["backend"] == "local-cpu"
+    assert (result["device"], result["precision"]) == ("cpu", "fp32")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
