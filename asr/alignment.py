@@ -40,6 +40,7 @@ ONSET_QUIET = 0.03  # seconds of quiet before a sound that mark its onset
 ONSET_LOUD = 0.02  # seconds of loud frames that a spike in the quiet moves forward to
 START_SNAP = 0.05  # seconds the start may move back from the spike (+ START_OFFSET) to the onset
 MAX_LEAD = 0.3  # seconds before the spike searched for the onset
+MIN_WORD = 0.02  # seconds: the shortest word; starts are kept at least this far apart and in order
 
 
 def _token_runs(log_probs: np.ndarray, blank_id: int) -> list[tuple[int, int, int]]:
@@ -167,6 +168,7 @@ def words_from_ctc(
             starts.append(max(0.0, _energy_start(energy_db, floor_db, spike, lower, upper)))
         else:
             starts.append(max(0.0, spike + START_OFFSET))
+    starts = _in_order(starts, duration)
     words = []
     for i, (group, (_, spike_end)) in enumerate(zip(groups, spikes, strict=True)):
         limit = starts[i + 1] if i + 1 < len(groups) else duration
@@ -175,9 +177,26 @@ def words_from_ctc(
             end = _energy_end(energy_db, floor_db, spike_end, starts[i], min(limit, spike_end + MAX_TAIL))
         if end is None:
             end = spike_end + END_OFFSET
-        end = min(max(end, starts[i] + frame_shift), limit) if limit > starts[i] else starts[i]
+        end = min(max(end, starts[i] + frame_shift), limit)
         words.append(Word(_text(group, pieces), round(starts[i], 3), round(end, 3), _confidence(log_probs, group)))
     return words
+
+
+def _in_order(starts: list[float], duration: float) -> list[float]:
+    """Starts strictly in order, at least MIN_WORD apart and MIN_WORD before the end, so no word has zero length.
+
+    Two one-letter words (v, s, z, k) whose spikes both fall in the quiet before the sound would otherwise both
+    move to its onset, or cross each other.
+    """
+    ordered = list(starts)
+    for i in range(1, len(ordered)):
+        ordered[i] = max(ordered[i], ordered[i - 1] + MIN_WORD)
+    ceiling = duration
+    for i in range(len(ordered) - 1, -1, -1):  # the last words may have been pushed past the end: pull them back
+        ceiling = max(0.0, ceiling - MIN_WORD)
+        ordered[i] = min(ordered[i], ceiling)
+        ceiling = ordered[i]
+    return ordered
 
 
 def _text(group: list[tuple[int, int, int]], pieces: Sequence[str]) -> str:

@@ -74,6 +74,48 @@ def test_a_spike_in_the_pause_before_a_word_moves_to_its_onset():
     assert word.end == pytest.approx(0.90, abs=0.05)
 
 
+def tone(seconds: float, sound_from: float, sound_to: float, sr: int = 16000) -> np.ndarray:
+    audio = np.random.default_rng(0).standard_normal(int(sr * seconds)).astype(np.float32) * 1e-3
+    n = int((sound_to - sound_from) * sr)
+    audio[int(sound_from * sr) : int(sound_from * sr) + n] += np.sin(np.arange(n) * 0.3).astype(np.float32)
+    return audio
+
+
+def assert_ordered_and_non_empty(words, duration: float) -> None:
+    assert all(0 <= w.start < w.end <= duration + 1e-9 for w in words), words
+    assert all(a.start < b.start and a.end <= b.start for a, b in zip(words, words[1:], strict=False)), words
+
+
+def test_one_letter_words_spiking_in_the_quiet_keep_their_order():
+    """▁a at 0.20 s and ▁c at 0.24 s, sound from 0.26 s: both spikes move to the onset, but never onto each other."""
+    path = [BLANK] * 5 + [1, 3] + [BLANK] * 43  # 2 s
+    words = words_from_ctc(posteriors(path), PIECES, BLANK, audio=tone(2.0, 0.26, 0.90), sample_rate=16000)
+    assert [w.word for w in words] == ["a", "c"]
+    assert_ordered_and_non_empty(words, 2.0)
+    assert 0.24 <= words[0].start < words[1].start < 0.40  # both start in the sound, not in the quiet before it
+    assert words[1].end == pytest.approx(0.90, abs=0.05)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_one_letter_words_are_never_empty_or_out_of_order(seed):
+    """One-frame spikes of one-letter words next to each other, anywhere, over random sound: the invariants hold."""
+    rng = np.random.default_rng(seed)
+    frames = int(rng.integers(10, 60))
+    path = [int(t) for t in rng.choice([BLANK, BLANK, 1, 3], size=frames)]
+    seconds = frames * FRAME_SHIFT
+    audio = tone(seconds, *sorted(rng.uniform(0, seconds, 2)))
+    for given in (audio, None):
+        words = words_from_ctc(posteriors(path), PIECES, BLANK, audio=given, sample_rate=16000)
+        assert_ordered_and_non_empty(words, seconds)
+
+
+def test_words_at_the_very_end_stay_inside_the_audio():
+    path = [BLANK] * 8 + [1, 3]  # two spikes in the last two frames of 0.4 s
+    words = words_from_ctc(posteriors(path), PIECES, BLANK)
+    assert [w.word for w in words] == ["a", "c"]
+    assert_ordered_and_non_empty(words, 0.4)
+
+
 @pytest.fixture(scope="module")
 def model():
     if not MODEL.exists():
