@@ -142,6 +142,12 @@ class Store:
             self._db.execute("COMMIT")
 
     @property
+    def changes(self) -> int:
+        """Rows this connection has inserted, updated or deleted since it was opened (SQLite's total_changes)."""
+        with self._lock:
+            return self._db.total_changes
+
+    @property
     def audio_dir(self) -> Path:
         return self.path.parent / "prepis-audio"
 

@@ -14,6 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import jiwer
+import numpy as np
+
+from asr.audio import SAMPLE_RATE, decode_audio
+from asr.types import Word
+
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
+
+
+def speech_clips() -> list[Path]:
+    """The committed speech clips that have a truth JSON beside them, in a fixed order."""
+    return sorted(p for p in AUDIO.iterdir() if p.suffix != ".json" and p.with_suffix(".json").is_file())
 
 
 def load_truth(path: str | Path) -> dict[str, Any]:
@@ -63,3 +74,20 @@ def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tu
     end = sum(abs(t[2] - h[2]) for t, h in pairs) / len(pairs)
     return start, end, len(pairs)
 
+
+def build_long_audio(min_seconds: float, seed: int = 7):
+    """Concatenate the committed clips (decoded) in random order with varied gaps, some too short to cut at.
+
+    Returns the samples, the shifted true words, and where each clip went: [(index into CLIPS, offset in s)].
+    """
+    rng = np.random.default_rng(seed)
+    clips = [(decode_audio(c), load_truth(c.with_suffix(".json"))) for c in speech_clips()]
+    parts, words, placements, t = [], [], [], 0.0
+    while t < min_seconds:
+        placements.append((int(rng.integers(len(clips))), t))
+        samples, truth = clips[placements[-1][0]]
+        gap = float(rng.choice([0.05, 0.15, 0.4, 1.0, 2.5]))
+        parts += [samples, np.zeros(int(gap * SAMPLE_RATE), np.float32)]
+        words += [Word(w["word"], w["start"] + t, w["end"] + t, 1.0) for w in truth["words"]]
+        t += (samples.size + int(gap * SAMPLE_RATE)) / SAMPLE_RATE
+    return np.concatenate(parts), words, placements

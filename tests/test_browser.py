@@ -295,3 +295,27 @@ def test_with_login_each_user_sees_their_own_work_in_any_browser(tmp_path, model
         assert bor.locator("#mine label").count() == 0
         for context in contexts:
             context.close()
+
+
+def test_a_failed_runpod_part_shows_runpods_own_sentence(browser, model, tmp_path):
+    """The app on a RunPod endpoint (the fake cloud) whose worker always fails: the reviewer reads the range and the
+    reason RunPod gave, in a toast, and the transcript's list entry says it failed."""
+    from runpod_cloud import FakeRunPod
+
+    always_fails = lambda job_input: ("FAILED", "CUDA error: out of memory")  # noqa: E731
+    with FakeRunPod(always_fails) as cloud, AppServer(
+            tmp_path / "runpod", model, RUNPOD_API_KEY=cloud.api_key, RUNPOD_ENDPOINT_ID=cloud.endpoint,
+            RUNPOD_ENDPOINT_BASE_URL=cloud.base_url) as server:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = open_app(context, server.url)
+        page.get_by_text("Nastavitve").click()  # the settings accordion
+        page.locator("#where label", has_text="RunPod").click()
+        choose(page, CLIP)
+        page.click("#start")
+        toast = page.locator(".toast-body")
+        expect(toast).to_contain_text(re.compile(r"RunPod could not transcribe 00:00\u201300:1\d: the job failed 3 "
+                                                 r"times \(last: the worker reported: CUDA error: out of memory\)"),
+                                      timeout=TIMEOUT)
+        assert "Unexpected" not in toast.inner_text() and cloud.api_key not in page.content()
+        expect(page.locator("#mine label", has_text=CLIP.name)).to_contain_text("napaka")
+        context.close()

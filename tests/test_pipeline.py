@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO
-from helpers import load_truth, wer, word_time_errors
+from helpers import build_long_audio, load_truth, speech_clips, wer, word_time_errors
 from scipy.signal import resample_poly
 
 from asr.audio import SAMPLE_RATE, decode_audio
@@ -23,7 +23,7 @@ from asr.pipeline import transcribe
 from asr.segmenter import FRAME_GRID, plan_chunks
 from asr.types import Word
 
-CLIPS = sorted(p for p in AUDIO.iterdir() if p.suffix != ".json" and p.with_suffix(".json").is_file())
+CLIPS = speech_clips()
 MAX_START_ERROR = 0.060  # seconds, mean over matched words
 MAX_END_ERROR = 0.150
 
@@ -138,24 +138,6 @@ def test_silence_gives_an_empty_transcript(backend, kind):
     transcript = transcribe(backend, buf.getvalue(), filename="tiho.wav")
     assert transcript.segments == [] and transcript.text == ""
     assert transcript.info.audio.filename == "tiho.wav" and transcript.info.audio.duration == 10.0
-
-
-def build_long_audio(min_seconds: float, seed: int = 7):
-    """Concatenate the committed clips (decoded) in random order with varied gaps, some too short to cut at.
-
-    Returns the samples, the shifted true words, and where each clip went: [(index into CLIPS, offset in s)].
-    """
-    rng = np.random.default_rng(seed)
-    clips = [(decode_audio(c), load_truth(c.with_suffix(".json"))) for c in CLIPS]
-    parts, words, placements, t = [], [], [], 0.0
-    while t < min_seconds:
-        placements.append((int(rng.integers(len(clips))), t))
-        samples, truth = clips[placements[-1][0]]
-        gap = float(rng.choice([0.05, 0.15, 0.4, 1.0, 2.5]))
-        parts += [samples, np.zeros(int(gap * SAMPLE_RATE), np.float32)]
-        words += [Word(w["word"], w["start"] + t, w["end"] + t, 1.0) for w in truth["words"]]
-        t += (samples.size + int(gap * SAMPLE_RATE)) / SAMPLE_RATE
-    return np.concatenate(parts), words, placements
 
 
 @pytest.fixture(scope="module")
