@@ -38,8 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=PRECISIONS,
                    help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
-    t.add_argument("--cut-context", type=float, default=TranscribeOptions.cut_context,
-                   help="seconds of audio the model also hears on each side of a chunk")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
@@ -69,7 +67,7 @@ def cmd_transcribe(args) -> int:
     settings = load_settings()
     settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
                        precision=args.precision or settings.precision)
-    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size)
+    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
     failed = 0

@@ -67,18 +67,12 @@ class LocalBackend:
     def stream(self, samples: np.ndarray, options: TranscribeOptions, plan: Sequence[Chunk] | None = None,
                progress: Progress = no_progress) -> Iterator[list[Word]]:
         total = samples.size / SAMPLE_RATE
-        chunks = plan_chunks(samples, options.max_chunk, options.cut_context) if plan is None else plan
+        chunks = plan_chunks(samples, options.max_chunk) if plan is None else plan
         for batch in batched(chunks, options.batch_size):
             recognized = self.engine.recognize([samples[c.start : c.end] for c in batch])
-            yield [w for c, words in zip(batch, recognized, strict=True) for w in _kept(c, words)]
-            done = batch[-1].keep_end / SAMPLE_RATE
-            progress(min(1.0, done / total), f"{min(done, total):.0f} s of {total:.0f} s transcribed")
-
-
-def _kept(chunk: Chunk, words: list[Word]) -> list[Word]:
-    """The chunk's words in seconds of the whole audio, without those its neighbours answer for."""
-    shifted = (w.shifted(chunk.offset) for w in words)
-    return [w for w in shifted if chunk.keeps(w.start, w.end)]
+            yield [w.shifted(c.offset) for c, words in zip(batch, recognized, strict=True) for w in words]
+            done = batch[-1].end / SAMPLE_RATE
+            progress(done / total, f"{done:.0f} s of {total:.0f} s transcribed")
 
 
 _cache: OrderedDict[Settings, Backend] = OrderedDict()

@@ -7,13 +7,10 @@ from dataclasses import asdict, dataclass
 from asr.audio import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, AudioLimits
 from asr.errors import RequestError
 
-CUT_CONTEXT = 1.0  # seconds; measured on a 17-minute file (docs/benchmarks.md, "Context at cuts")
-
 
 @dataclass(frozen=True)
 class TranscribeOptions:
     max_chunk: float = 20.0  # seconds of speech per model call, cut at pauses
-    cut_context: float = CUT_CONTEXT  # seconds of audio the model also hears on each side of a chunk
     batch_size: int = 1  # chunks per forward pass (batching helps on a GPU, not on a CPU)
     segment_pause: float = 0.6  # seconds of silence between words that start a new segment
     max_segment: float = 12.0  # seconds; a longer run of words is split into several segments
@@ -23,7 +20,6 @@ class TranscribeOptions:
     def __post_init__(self):
         checks = {
             "max_chunk": 1.0 <= self.max_chunk <= 600.0,
-            "cut_context": 0.0 <= self.cut_context <= 5.0,
             "batch_size": isinstance(self.batch_size, int) and 1 <= self.batch_size <= 256,
             "segment_pause": 0.0 < self.segment_pause <= 10.0,
             "max_segment": 1.0 <= self.max_segment <= 600.0,
@@ -32,7 +28,6 @@ class TranscribeOptions:
         }
         allowed = {
             "max_chunk": "1 to 600 seconds",
-            "cut_context": "0 to 5 seconds",
             "batch_size": "an integer from 1 to 256",
             "segment_pause": "above 0 and at most 10 seconds",
             "max_segment": "1 to 600 seconds",

@@ -105,16 +105,13 @@ def plan_jobs(chunks: Sequence[Chunk], job_seconds: float) -> list[Job]:
 
 
 def encode_job(samples: np.ndarray, job: Job, options: TranscribeOptions, filename: str) -> bytes:
-    """The /run request body of one job: its audio as 16-bit FLAC, its chunks relative to the job's start
-    as [start, end, keep_start, keep_end] (what the model hears, and whose words it keeps)."""
+    """The /run request body of one job: its audio as 16-bit FLAC, its chunks relative to the job's start."""
     job_input = {
         "audio_base64": base64.b64encode(encode_flac(samples[job.start : job.end])).decode("ascii"),
         "filename": filename,
         "timestamps": True,
-        "chunks": [[c.start - job.start, c.end - job.start, max(c.keep_start, c.start) - job.start,
-                    min(c.keep_end, c.end) - job.start] for c in job.chunks],
+        "chunks": [[c.start - job.start, c.end - job.start] for c in job.chunks],
         "max_chunk": options.max_chunk,
-        "cut_context": options.cut_context,
         "batch_size": options.batch_size,
         "offset": round(job.offset, 3),  # where the job starts in the recording: for the worker's log
     }
@@ -310,7 +307,7 @@ class RunPodBackend:
         `progress(fraction, message)` is called once per finished job. Closing the generator, or a job that
         fails for good (RunPodError), cancels every outstanding job.
         """
-        chunks = plan_chunks(samples, options.max_chunk, options.cut_context) if plan is None else plan
+        chunks = plan_chunks(samples, options.max_chunk) if plan is None else plan
         jobs = plan_jobs(chunks, self.policy.job_seconds)
         log.info("%.0f s of audio in %d RunPod jobs", samples.size / SAMPLE_RATE, len(jobs))
         if not jobs:

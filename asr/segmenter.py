@@ -34,22 +34,10 @@ FRAME_GRID = round(FRAME_SHIFT * SAMPLE_RATE)  # samples per model output frame:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Audio the model hears in one call, and the part of the recording whose words it answers for.
-
-    Sample indices in the original audio. [start, end) is what the model hears: the chunk's own speech plus
-    up to `context` seconds on each side, so that no word is recognised without its neighbours. A word
-    belongs to this chunk when its centre lies in [keep_start, keep_end); the keep spans of a plan tile the
-    recording, so no word is lost or doubled at a cut.
-    """
+    """Audio the model hears in one call: sample indices in the original audio."""
 
     start: int
     end: int
-    keep_start: int = 0
-    keep_end: int = -1  # -1: up to `end`
-
-    def __post_init__(self):
-        if self.keep_end < 0:
-            object.__setattr__(self, "keep_end", self.end)
 
     @property
     def offset(self) -> float:
@@ -58,11 +46,6 @@ class Chunk:
     @property
     def duration(self) -> float:
         return (self.end - self.start) / SAMPLE_RATE
-
-    def keeps(self, start: float, end: float) -> bool:
-        """Whether a word at start-end seconds (of the whole recording) belongs to this chunk."""
-        centre = (start + end) / 2 * SAMPLE_RATE
-        return self.keep_start <= centre < self.keep_end
 
 
 _vad_lock = threading.Lock()
@@ -147,11 +130,11 @@ def split_region(audio: np.ndarray, start: int, end: int, max_len: int) -> Itera
     yield start, end
 
 
-def plan_spans(audio: np.ndarray, max_chunk: float) -> Iterator[tuple[int, int]]:
-    """Yield spans of at most max_chunk seconds covering all detected speech, in order and never overlapping.
+def plan_chunks(audio: np.ndarray, max_chunk: float) -> Iterator[Chunk]:
+    """Yield chunks of at most max_chunk seconds covering all detected speech, in order and never overlapping.
 
-    Neighbouring regions share a span while it stays within the limit; silence between
-    spans longer than about MERGE_GAP + 2 * SPEECH_PAD is not sent to the model.
+    Neighbouring regions share a chunk while it stays within the limit; silence between
+    chunks longer than about MERGE_GAP + 2 * SPEECH_PAD is not sent to the model.
     """
     max_len = int(max_chunk * SAMPLE_RATE)
     open_start = open_end = None
@@ -161,31 +144,7 @@ def plan_spans(audio: np.ndarray, max_chunk: float) -> Iterator[tuple[int, int]]
                 open_end = end
                 continue
             if open_start is not None:
-                yield open_start, open_end
+                yield Chunk(int(open_start), int(open_end))
             open_start, open_end = start, end
     if open_start is not None:
-        yield open_start, open_end
-
-
-def plan_chunks(audio: np.ndarray, max_chunk: float, context: float = 0.0) -> Iterator[Chunk]:
-    """Yield the chunks of the recording in order, each as soon as the span after it is known.
-
-    Each span of speech (at most max_chunk seconds) is heard with up to `context` seconds of audio on both
-    sides; the keep spans meet halfway between neighbouring spans and together cover the whole recording.
-    """
-    margin = int(context * SAMPLE_RATE)
-    previous: tuple[int, int] | None = None
-    keep_from = 0
-    for span in plan_spans(audio, max_chunk):
-        if previous is not None:
-            keep_to = (previous[1] + span[0]) // 2
-            yield _with_context(previous, margin, audio.size, keep_from, keep_to)
-            keep_from = keep_to
-        previous = span
-    if previous is not None:
-        yield _with_context(previous, margin, audio.size, keep_from, audio.size)
-
-
-def _with_context(span: tuple[int, int], margin: int, size: int, keep_start: int, keep_end: int) -> Chunk:
-    start, end = int(span[0]), int(span[1])
-    return Chunk(_on_grid(max(0, start - margin)), min(size, end + margin), int(keep_start), int(keep_end))
+        yield Chunk(int(open_start), int(open_end))

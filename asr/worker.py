@@ -9,10 +9,9 @@ Request `{"input": {...}}`, every key optional except one of the two audio sourc
   audio_url     or an http(s) address to download it from (size-limited)
   filename      shown in logs only
   timestamps    true: add `segments` with timed words and confidences
-  chunks        [[start, end, keep_start, keep_end], ...] sample ranges (16 kHz) as the client planned them
-                over the whole recording: what the model hears, and the span whose words it keeps ([start, end]
-                keeps them all); without it the worker finds speech itself, as the local backend does
-  max_chunk, cut_context, batch_size   as in asr.options.TranscribeOptions
+  chunks        [[start, end], ...] sample ranges (16 kHz) to recognise, as the client planned them over the
+                whole recording; without it the worker finds speech itself, as the local backend does
+  max_chunk, batch_size   as in asr.options.TranscribeOptions
 Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend", "device",
 "precision"[, "segments"]}.
 Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
@@ -70,7 +69,6 @@ def parse_request(job_input, limits: TranscribeOptions) -> Request:
         raise RequestError("The job has no audio: send the file's bytes as audio_base64, or an audio_url.")
     options = TranscribeOptions(
         max_chunk=_number(job_input, "max_chunk", TranscribeOptions.max_chunk),
-        cut_context=_number(job_input, "cut_context", TranscribeOptions.cut_context),
         batch_size=int(_number(job_input, "batch_size", TranscribeOptions.batch_size)),
         max_duration=limits.max_duration,
         max_bytes=limits.max_bytes,
@@ -126,23 +124,22 @@ def download(url, max_bytes: int) -> bytes:
 
 
 def parse_chunks(value) -> tuple[Chunk, ...] | None:
-    """[[start, end], ...] or [[start, end, keep_start, keep_end], ...] -> Chunks, checked."""
+    """[[start, end], ...] -> Chunks, checked."""
     if value is None:
         return None
-    message = ("chunks must be a list of [start, end] or [start, end, keep_start, keep_end] sample ranges in "
-               "order, start < end, keep spans inside them and not overlapping.")
+    message = "chunks must be a list of [start, end] sample ranges in order, not overlapping, start < end."
     if not isinstance(value, list) or not value or len(value) > MAX_CHUNKS:
         raise RequestError(message)
-    chunks, previous_keep_end = [], 0
+    chunks, previous_end = [], 0
     for item in value:
-        if (not isinstance(item, (list, tuple)) or len(item) not in (2, 4)
+        if (not isinstance(item, (list, tuple)) or len(item) != 2
                 or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)):
             raise RequestError(message)
-        start, end, keep_start, keep_end = item if len(item) == 4 else (*item, *item)
-        if not (0 <= start <= keep_start < keep_end <= end and previous_keep_end <= keep_start):
+        start, end = item
+        if not previous_end <= start < end:
             raise RequestError(message)
-        chunks.append(Chunk(start, end, keep_start, keep_end))
-        previous_keep_end = keep_end
+        chunks.append(Chunk(start, end))
+        previous_end = end
     return tuple(chunks)
 
 

@@ -44,7 +44,7 @@ def measure_ceiling(audio: Path, engine, options) -> dict:
     from asr.segmenter import plan_chunks
 
     samples = decode_audio(audio)
-    chunks = plan_chunks(samples, options.max_chunk, options.cut_context)
+    chunks = plan_chunks(samples, options.max_chunk)
     batches = [[samples[c.start : c.end] for c in b] for b in batched(chunks, options.batch_size)]
     start = time.perf_counter()
     first = None
@@ -92,7 +92,6 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--max-chunk", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--cut-context", type=float, default=None)
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
     args = parser.parse_args()
 
@@ -101,8 +100,7 @@ def main() -> None:
 
     defaults = TranscribeOptions()
     options = TranscribeOptions(max_chunk=args.max_chunk or defaults.max_chunk,
-                                batch_size=args.batch_size or defaults.batch_size,
-                                cut_context=defaults.cut_context if args.cut_context is None else args.cut_context)
+                                batch_size=args.batch_size or defaults.batch_size)
     start = time.perf_counter()
     if args.kind == "seed":
         model = load_plain(args.model)
@@ -113,8 +111,7 @@ def main() -> None:
     load = time.perf_counter() - start
     result = MEASURES[args.kind](args.audio, model, options)
     result.update(kind=args.kind, load=load, rtfx=result["audio_seconds"] / result["wall"], peak_rss_mb=peak_rss_mb(),
-                  max_chunk=options.max_chunk, batch_size=options.batch_size, cut_context=options.cut_context,
-                  device=device, precision=precision)
+                  max_chunk=options.max_chunk, batch_size=options.batch_size, device=device, precision=precision)
     print(json.dumps(result))
 
 

@@ -91,3 +91,20 @@ def build_long_audio(min_seconds: float, seed: int = 7):
         words += [Word(w["word"], w["start"] + t, w["end"] + t, 1.0) for w in truth["words"]]
         t += (samples.size + int(gap * SAMPLE_RATE)) / SAMPLE_RATE
     return np.concatenate(parts), words, placements
+
+
+def check_invariants(transcript) -> None:
+    """What every transcript (local or RunPod) guarantees: words in order, never empty, whole milliseconds, inside
+    their segment; segments in order and not overlapping."""
+    words = transcript.words
+    assert all(a.start < b.start for a, b in zip(words, words[1:], strict=False)), "word starts not in order"
+    assert all(w.start < w.end for w in words)
+    assert all(0.0 <= w.confidence <= 1.0 for w in words)
+    assert all(w.start == round(w.start, 3) and w.end == round(w.end, 3) for w in words), "times not whole ms"
+    for s in transcript.segments:
+        assert s.text == " ".join(w.word for w in s.words)
+        assert s.start == s.words[0].start and s.end == s.words[-1].end
+        assert all(s.start <= w.start and w.end <= s.end for w in s.words)
+    ends = [s.end for s in transcript.segments]
+    starts = [s.start for s in transcript.segments]
+    assert all(e <= s for e, s in zip(ends, starts[1:], strict=False)), "segments overlap"

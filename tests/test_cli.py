@@ -53,6 +53,16 @@ def test_bad_input_is_one_clear_line(tmp_path, tiny_model):
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_file_is_skipped_and_the_next_one_is_done(tmp_path, tiny_model):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio at all")
+    result = run_cli("transcribe", bad, CLIP, "--model", tiny_model, "--format", "json", "-o", tmp_path / "x.json",
+                     "--precision", "fp32", "--quiet")
+    assert result.returncode == 1 and "error: notes.wav is not an audio" in result.stderr
+    data = json.loads((tmp_path / f"{CLIP.stem}.json").read_text(encoding="utf-8"))
+    assert data["text"] == api_text(tiny_model) and data["precision"] == "fp32"
+
+
 def test_unknown_model_says_what_exists(tmp_path):
     result = run_cli("transcribe", CLIP, "--model", "whisper-large", "--quiet")
     assert result.returncode == 2

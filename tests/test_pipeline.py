@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO
-from helpers import build_long_audio, load_truth, speech_clips, wer, word_time_errors
+from helpers import build_long_audio, check_invariants, load_truth, speech_clips, wer, word_time_errors
 from scipy.signal import resample_poly
 
 from asr.audio import SAMPLE_RATE, decode_audio
@@ -31,21 +31,6 @@ MAX_END_ERROR = 0.150
 @pytest.fixture(scope="module")
 def backend(tiny_model):
     return LocalBackend(Engine(tiny_model, "tiny-sl", "cpu"))
-
-
-def check_invariants(transcript):
-    words = transcript.words
-    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False)), "word starts not monotonic"
-    assert all(w.start < w.end for w in words)
-    assert all(0.0 <= w.confidence <= 1.0 for w in words)
-    assert all(w.start == round(w.start, 3) and w.end == round(w.end, 3) for w in words), "times not whole ms"
-    for s in transcript.segments:
-        assert s.text == " ".join(w.word for w in s.words)
-        assert s.start == s.words[0].start and s.end == s.words[-1].end
-        assert all(s.start <= w.start and w.end <= s.end for w in s.words)
-    ends = [s.end for s in transcript.segments]
-    starts = [s.start for s in transcript.segments]
-    assert all(e <= s for e, s in zip(ends, starts[1:], strict=False)), "segments overlap"
 
 
 def test_the_fixtures_cover_every_promised_format():
@@ -217,3 +202,35 @@ def test_model_info_remap_rules_are_applied(backend, tmp_path, tiny_model):
     remapped = transcribe(LocalBackend(Engine(folder / "conformer_ctc_bpe.nemo", device="cpu")), clip)
     assert remapped.words[0].word == "PREPIS"
     assert first not in remapped.text.split()
+
+
+@pytest.fixture(scope="module")
+def two_minutes(tmp_path_factory):
+    samples, _, _ = build_long_audio(120, seed=3)
+    path = tmp_path_factory.mktemp("two") / "two.flac"
+    sf.write(path, samples, SAMPLE_RATE, subtype="PCM_16")
+    return path
+
+
+def test_batch_size_4_gives_the_words_of_batch_size_1(backend, two_minutes):
+    one = transcribe(backend, two_minutes, TranscribeOptions(batch_size=1))
+    four = transcribe(backend, two_minutes, TranscribeOptions(batch_size=4))
+    assert len(one.words) > 100
+    assert [w.word for w in four.words] == [w.word for w in one.words]
+    start_diff, end_diff, matched = word_time_errors(one.words, four.words)
+    assert matched == len(one.words) and start_diff <= 0.005 and end_diff <= 0.005
+
+
+BF16_MAX_WER_CHANGE = 0.02  # bf16 on the CPU may change the fixture model's WER on the clips by at most this
+
+
+def test_bf16_on_the_cpu_stays_within_two_points_of_fp32(backend, tiny_model):
+    bf16 = LocalBackend(Engine(tiny_model, "tiny-sl", "cpu", precision="bf16"))
+    assert bf16.info.precision == "bf16" and backend.info.precision == "fp32"
+    truth = " ".join(load_truth(c.with_suffix(".json"))["text"] for c in CLIPS)
+    fp32_text = " ".join(transcribe(backend, c).text for c in CLIPS)
+    bf16_transcripts = [transcribe(bf16, c) for c in CLIPS]
+    assert all(t.info.precision == "bf16" for t in bf16_transcripts)
+    fp32_wer, bf16_wer = wer(truth, fp32_text), wer(truth, " ".join(t.text for t in bf16_transcripts))
+    print(f"fixture clips: fp32 WER {fp32_wer:.2%}, bf16 WER {bf16_wer:.2%}")
+    assert abs(bf16_wer - fp32_wer) <= BF16_MAX_WER_CHANGE

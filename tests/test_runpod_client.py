@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO
+from helpers import check_invariants
 from runpod_cloud import RUN_LIMIT, FakeRunPod, HttpFault, JobFault, WorkerProcess, forward_to, replaying
 
 from asr.audio import SAMPLE_RATE, decode_audio
@@ -85,7 +86,7 @@ def cloud(worker):
 
 
 def planned_chunks(path, options: TranscribeOptions) -> list:
-    return list(plan_chunks(decode_audio(path), options.max_chunk, options.cut_context))
+    return list(plan_chunks(decode_audio(path), options.max_chunk))
 
 
 def client(cloud: FakeRunPod, **policy) -> RunPodBackend:
@@ -99,6 +100,7 @@ def max_time_difference(got, expected) -> float:
 
 
 def assert_complete(got, expected) -> None:
+    check_invariants(got)
     assert max_time_difference(got, expected) <= FRAME
     assert got.info.backend == "runpod" and got.info.model == expected.info.model
     assert (got.info.device, got.info.precision) == ("cpu", "fp32")  # what the worker reported
@@ -304,7 +306,7 @@ def test_time_ranges_are_readable():
 
 def test_jobs_are_the_local_chunks_grouped_in_order(recording, jobs):
     samples = decode_audio(recording)
-    assert [c for j in jobs for c in j.chunks] == list(plan_chunks(samples, OPTIONS.max_chunk, OPTIONS.cut_context))
+    assert [c for j in jobs for c in j.chunks] == list(plan_chunks(samples, OPTIONS.max_chunk))
     assert all(j.end - j.start <= FAST.job_seconds * SAMPLE_RATE or len(j.chunks) == 1 for j in jobs)
 
 
