@@ -90,6 +90,7 @@ def _options(args) -> ExportOptions:
 def _write(transcript: Transcript, formats: list[str], paths, source: Path, options: ExportOptions,
            samples=None) -> None:
     for fmt in formats:
+        paths[(source, fmt)].parent.mkdir(parents=True, exist_ok=True)
         paths[(source, fmt)].write_bytes(export(transcript, fmt, options, samples))
         print(f"wrote {paths[(source, fmt)]}", file=sys.stderr)
 

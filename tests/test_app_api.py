@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
+import zipfile
 
 import pytest
 from app_server import REPO, AppServer
@@ -18,7 +19,7 @@ from gradio_client.exceptions import AppError
 
 from asr.backends import LocalBackend
 from asr.engine import Engine
-from asr.exports import FORMATS, export
+from asr.exports import FORMATS, ExportOptions, export, extension
 from asr.pipeline import transcribe
 from asr.types import Transcript
 
@@ -64,12 +65,33 @@ def test_transcribe_gives_the_core_words_and_times(client, core, api_result, cli
     assert (result["device"], result["precision"]) == ("cpu", "fp32")
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "manifest"])
 def test_export_gives_the_core_bytes(client, api_result, fmt):
     path = client.predict(api_result, fmt, api_name="/export")
-    assert path.endswith(f"wav16k_mono.{fmt}")
+    assert path.endswith(f"wav16k_mono.{extension(fmt)}")
     with open(path, "rb") as f:
         assert f.read() == export(Transcript.from_dict(api_result), fmt)
+
+
+def test_export_takes_any_case_and_options(client, api_result):
+    options = {"subtitles": "broadcast", "lang": "en", "txt": "timed"}
+    for fmt in ("SRT", "Txt"):
+        with open(client.predict(api_result, fmt, options, api_name="/export"), "rb") as f:
+            assert f.read() == export(Transcript.from_dict(api_result), fmt, ExportOptions(**options))
+
+
+def test_training_manifest_through_the_api_cuts_the_given_audio(client, api_result):
+    reviewed = json.loads(json.dumps(api_result))
+    for segment in reviewed["segments"]:
+        segment["reviewed"] = True
+    path = client.predict(reviewed, "manifest", None, handle_file(str(CLIP)), api_name="/export")
+    assert path.endswith("wav16k_mono.manifest.zip")
+    with zipfile.ZipFile(path) as z:
+        lines = [json.loads(line) for line in z.read("manifest.json").decode("utf-8").splitlines()]
+        assert [line["text"] for line in lines] == [s["text"] for s in reviewed["segments"]]
+        assert all(z.getinfo(line["audio_filepath"]).file_size > 44 for line in lines)
+    with pytest.raises(AppError, match="needs the recording"):
+        client.predict(reviewed, "manifest", api_name="/export")
 
 
 def test_export_reflects_an_edited_transcript(client, api_result):
@@ -86,8 +108,10 @@ def test_errors_are_plain_messages(client, tmp_path):
     with pytest.raises(AppError) as info:
         client.predict(handle_file(str(not_audio)), api_name="/transcribe")
     assert "not an audio or video file" in str(info.value) and "Traceback" not in str(info.value)
-    with pytest.raises(AppError, match="pdf is not in the list of choices"):
+    with pytest.raises(AppError, match="Unknown format 'pdf'; choose one of txt, srt"):
         client.predict({"segments": []}, "pdf", api_name="/export")
+    with pytest.raises(AppError, match="Unknown export option 'colour'"):
+        client.predict({"segments": []}, "srt", {"colour": "red"}, api_name="/export")
     with pytest.raises(AppError, match="not a transcript"):
         client.predict({"segments": [{"text": "x"}]}, "srt", api_name="/export")
 

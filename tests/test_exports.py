@@ -207,12 +207,12 @@ def test_docx_is_a4_with_labels_in_the_chosen_language():
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert round(section.left_margin.mm) == round(section.top_margin.mm) == 20
     texts = [p.text for p in doc.paragraphs]
-    assert texts[:7] == ["intervju.mp3", "Datum: 1. 12. 2026", "Datoteka: intervju.mp3", "Trajanje: 01:02:05",
+    assert texts[:7] == ["Prepis: intervju.mp3", "Datum: 1. 12. 2026", "Datoteka: intervju.mp3", "Trajanje: 01:02:05",
                          "Model: rsdo-2.0", "Pregledano: 1 od 2 segmentov (50 %)",
-                         "Označene besede so negotove (zaupanje pod 50 %)."]
+                         "✓ pregledan segment · označene besede so negotove (zaupanje pod 50 %)"]
     english = [p.text for p in docx_of(sample_transcript(), lang="en", highlight=False).paragraphs]
-    assert english == ["intervju.mp3", "File: intervju.mp3", "Duration: 01:02:05", "Model: rsdo-2.0",
-                       "Reviewed: 1 of 2 segments (50 %)"]
+    assert english == ["Transcript: intervju.mp3", "File: intervju.mp3", "Duration: 01:02:05", "Model: rsdo-2.0",
+                       "Reviewed: 1 of 2 segments (50 %)", "✓ reviewed segment"]
 
 
 def test_docx_table_without_speakers_and_with_highlighted_uncertain_words():
@@ -220,7 +220,7 @@ def test_docx_table_without_speakers_and_with_highlighted_uncertain_words():
 
     table = docx_of(sample_transcript()).tables[0]
     rows = [[c.text for c in row.cells] for row in table.rows]
-    assert rows == [["Čas", "Besedilo"], ["00:00:00", "dober dan gospa novak"], ["01:01:01", "živjo, svet"]]
+    assert rows == [["Čas", "Besedilo"], ["00:00:00", "dober dan gospa novak"], ["01:01:01 ✓", "živjo, svet"]]
     runs = table.rows[1].cells[1].paragraphs[0].runs
     marked = [r.text.strip() for r in runs if r.font.highlight_color == WD_COLOR_INDEX.YELLOW]
     assert marked == ["novak"]  # 0.42 < 0.5; the edited segment's words are the reviewer's, not marked
@@ -232,11 +232,11 @@ def test_docx_speaker_column_and_paragraph_layout():
     doc = docx_of(speakers_transcript(), lang="en")
     assert [[c.text for c in row.cells] for row in doc.tables[0].rows] == [
         ["Time", "Speaker", "Text"], ["00:00:00", "Voditelj", "Dober dan, gospa Novak."],
-        ["00:00:02", "Gost", "hvala za povabilo"]]
+        ["00:00:02 ✓", "Gost", "hvala za povabilo"]]
     doc = docx_of(speakers_transcript(), docx="paragraphs", highlight=False)
-    body = [(p.style.name, p.text) for p in doc.paragraphs][5:]
+    body = [(p.style.name, p.text) for p in doc.paragraphs][6:]
     assert body == [("Heading 2", "Voditelj"), ("Normal", "[00:00:00] Dober dan, gospa Novak."),
-                    ("Heading 2", "Gost"), ("Normal", "[00:00:02] hvala za povabilo")]
+                    ("Heading 2", "Gost"), ("Normal", "[00:00:02 ✓] hvala za povabilo")]
     assert doc.tables == []
 
 

@@ -25,8 +25,9 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (sl, en)
     "time": ("Čas", "Time"),
     "speaker": ("Govorec", "Speaker"),
     "text": ("Besedilo", "Text"),
-    "uncertain": ("Označene besede so negotove (zaupanje pod {pct} %).",
-                  "Highlighted words are uncertain (confidence below {pct} %)."),
+    "uncertain": ("označene besede so negotove (zaupanje pod {pct} %)",
+                  "highlighted words are uncertain (confidence below {pct} %)"),
+    "reviewed_mark": ("✓ pregledan segment", "✓ reviewed segment"),
     "words": ("besede", "words"),
     "transcript": ("prepis", "transcript"),
 }

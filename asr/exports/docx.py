@@ -15,9 +15,13 @@ from asr.types import Segment, Transcript
 
 A4_MM = (210, 297)
 MARGIN_MM = 20
-TIME_COLUMN_MM, SPEAKER_COLUMN_MM = 24, 32
+TIME_COLUMN_MM, SPEAKER_COLUMN_MM = 28, 32
 TABLE_STYLE = "Table Grid"
 TITLE_LEVEL, SPEAKER_LEVEL = 1, 2  # heading levels
+FACT_SPACING_PT, CELL_SPACING_PT, NOTE_SPACING_PT = 1, 2, 8  # space after a header fact, in a table cell, before
+# the transcript
+HEADER_SHADE = "E7E6E6"
+REVIEWED_MARK = "✓"  # the table's header row, light grey
 
 
 def _append_paragraph(doc, style: str | None = None):
@@ -42,8 +46,10 @@ def _page(doc) -> None:
 
 
 def _header(doc, transcript: Transcript, options: ExportOptions) -> None:
+    from docx.shared import Pt
+
     lang, info = options.lang, transcript.info
-    title = info.audio.filename or label(lang, "title")
+    title = label(lang, "title") + (f": {info.audio.filename}" if info.audio.filename else "")
     doc.add_heading(title, level=TITLE_LEVEL)
     done, total, pct = review_share(transcript)
     facts = [("date", options.date), ("file", info.audio.filename),
@@ -52,11 +58,20 @@ def _header(doc, transcript: Transcript, options: ExportOptions) -> None:
     for key, value in facts:
         if value:
             paragraph = _append_paragraph(doc)
+            paragraph.paragraph_format.space_after = Pt(FACT_SPACING_PT)
             paragraph.add_run(f"{label(lang, key)}: ").bold = True
             paragraph.add_run(value)
+    legend = [label(lang, "reviewed_mark")]
     if options.highlight:
-        note = _append_paragraph(doc)
-        note.add_run(label(lang, "uncertain", pct=round(100 * options.low_confidence))).italic = True
+        legend.append(label(lang, "uncertain", pct=round(100 * options.low_confidence)))
+    note = _append_paragraph(doc)
+    note.paragraph_format.space_after = Pt(NOTE_SPACING_PT)
+    note.add_run(" · ".join(legend)).italic = True
+
+
+def _time(segment: Segment) -> str:
+    """The segment's start to the second, and ✓ when it is reviewed."""
+    return format_timestamp(segment.start).split(".")[0] + (f" {REVIEWED_MARK}" if segment.reviewed else "")
 
 
 def _text_runs(paragraph, segment: Segment, options: ExportOptions) -> None:
@@ -74,14 +89,18 @@ def _text_runs(paragraph, segment: Segment, options: ExportOptions) -> None:
         else:
             runs.append((unsure, [token.text]))
     for i, (unsure, texts) in enumerate(runs):
-        run = paragraph.add_run(" ".join(texts) + (" " if i + 1 < len(runs) else ""))
-        if unsure:
-            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        space = " " if i else ""
+        if unsure:  # the space before a marked run stays unmarked
+            if space:
+                paragraph.add_run(space)
+            paragraph.add_run(" ".join(texts)).font.highlight_color = WD_COLOR_INDEX.YELLOW
+        else:
+            paragraph.add_run(space + " ".join(texts))
 
 
 def _table(doc, transcript: Transcript, options: ExportOptions, speakers: bool) -> None:
     from docx.oxml import OxmlElement
-    from docx.shared import Mm
+    from docx.shared import Mm, Pt
     from docx.table import _Cell
 
     widths = [TIME_COLUMN_MM] + ([SPEAKER_COLUMN_MM] if speakers else [])
@@ -99,7 +118,11 @@ def _table(doc, transcript: Transcript, options: ExportOptions, speakers: bool) 
             grid.w = tc_width = Mm(width)
             tc = tr.add_tc()
             tc.width = tc_width
-            cells.append(_Cell(tc, table).paragraphs[0])
+            if header:
+                tc.get_or_add_tcPr().append(_shade(OxmlElement("w:shd")))
+            paragraph = _Cell(tc, table).paragraphs[0]
+            paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(CELL_SPACING_PT)
+            cells.append(paragraph)
         return cells
 
     keys = ["time"] + (["speaker"] if speakers else []) + ["text"]
@@ -107,10 +130,19 @@ def _table(doc, transcript: Transcript, options: ExportOptions, speakers: bool) 
         cell.add_run(label(options.lang, key)).bold = True
     for s in spoken(transcript):
         cells = row()
-        cells[0].add_run(format_timestamp(s.start).split(".")[0])
+        cells[0].add_run(_time(s))
         if speakers:
             cells[1].add_run(s.speaker or "")
         _text_runs(cells[-1], s, options)
+
+
+def _shade(shd):
+    from docx.oxml.ns import qn
+
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), HEADER_SHADE)
+    return shd
 
 
 def _paragraphs(doc, transcript: Transcript, options: ExportOptions) -> None:
@@ -120,7 +152,7 @@ def _paragraphs(doc, transcript: Transcript, options: ExportOptions) -> None:
             _append_paragraph(doc, f"Heading {SPEAKER_LEVEL}").add_run(s.speaker)
         speaker = s.speaker
         paragraph = _append_paragraph(doc)
-        paragraph.add_run(f"[{format_timestamp(s.start).split('.')[0]}] ").bold = True
+        paragraph.add_run(f"[{_time(s)}] ").bold = True
         _text_runs(paragraph, s, options)
 
 

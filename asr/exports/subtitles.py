@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from asr.exports.common import TimedToken, format_timestamp, spoken, timed_tokens
 from asr.exports.options import ExportOptions, SubtitlePreset
@@ -33,6 +34,7 @@ PAUSE_BONUS = 3.0  # per second of silence at the break, counted up to MAX_PAUSE
 MAX_PAUSE_BONUS_S = 1.0
 FORBIDDEN = -math.inf
 UNREADABLE_PENALTY = 10.0  # a cue cut so that it cannot stay long enough to be read: only when nothing else fits
+BARE_CACHE = 4096  # distinct words whose bare form is remembered
 MIN_CUE = 0.04  # seconds: a cue squeezed by the next one is still this long
 
 
@@ -49,6 +51,7 @@ def cue_text(text: str) -> str:
     return " ".join(text.split()).replace("-->", "\u2192")
 
 
+@lru_cache(maxsize=BARE_CACHE)
 def _bare(text: str) -> str:
     return text.strip("\"'»«„“”()[]").lower()
 
@@ -84,15 +87,39 @@ def layout(words: list[str], preset: SubtitlePreset) -> tuple[str, ...] | None:
     return None if best is None else (" ".join(words[:best]), " ".join(words[best:]))
 
 
-def _fits(tokens: list[TimedToken], preset: SubtitlePreset) -> bool:
-    return (tokens[-1].end - tokens[0].start <= preset.max_duration
-            and layout([t.text for t in tokens], preset) is not None)
+def _chars(tokens: list[TimedToken]) -> int:
+    """Characters of the tokens on one line."""
+    return sum(len(t.text) for t in tokens) + len(tokens) - 1
 
 
-def _readable(tokens: list[TimedToken], next_start: float, preset: SubtitlePreset) -> bool:
+def _fits(tokens: list[TimedToken], preset: SubtitlePreset, chars: int | None = None) -> bool:
+    """Whether the tokens (`chars` long on one line, when known) make one cue."""
+    if tokens[-1].end - tokens[0].start > preset.max_duration:
+        return False
+    chars = _chars(tokens) if chars is None else chars
+    if chars <= preset.max_chars or len(tokens) == 1:
+        return True
+    if chars > preset.max_lines * (preset.max_chars + 1) - 1 or preset.max_lines < 2:
+        return False
+    return _splittable(tokens, chars, preset)
+
+
+def _splittable(tokens: list[TimedToken], chars: int, preset: SubtitlePreset) -> bool:
+    """Whether the tokens (`chars` long on one line) break into two lines that fit, at an allowed place."""
+    head = -1
+    for i in range(1, len(tokens)):
+        head += len(tokens[i - 1].text) + 1
+        if head > preset.max_chars:
+            return False
+        if chars - head - 1 <= preset.max_chars and break_score(tokens[i - 1].text, tokens[i].text) > FORBIDDEN:
+            return True
+    return False
+
+
+def _readable(tokens: list[TimedToken], next_start: float, preset: SubtitlePreset, chars: int | None = None) -> bool:
     """Whether a cue of `tokens` can stay long enough to be read before the next cue starts at `next_start`."""
     room = min(next_start - preset.min_gap, tokens[0].start + preset.max_duration) - tokens[0].start
-    chars = sum(len(t.text) for t in tokens) + len(tokens) - 1
+    chars = _chars(tokens) if chars is None else chars
     return room >= preset.min_duration and chars <= preset.max_cps * room
 
 
@@ -102,12 +129,13 @@ def _split(tokens: list[TimedToken], preset: SubtitlePreset) -> int:
     chars = 0
     for k in range(1, len(tokens)):
         chars += len(tokens[k - 1].text) + 1
-        if not _fits(tokens[:k], preset):
+        head = tokens[:k]
+        if not _fits(head, preset, chars - 1):
             break
         pause = min(tokens[k].start - tokens[k - 1].end, MAX_PAUSE_BONUS_S)
         fullness = chars / (preset.max_chars * preset.max_lines)
         score = break_score(tokens[k - 1].text, tokens[k].text) + PAUSE_BONUS * max(pause, 0.0) + fullness
-        if not _readable(tokens[:k], tokens[k].start, preset):
+        if not _readable(head, tokens[k].start, preset, chars - 1):
             score -= UNREADABLE_PENALTY
         if score >= best_score:
             best, best_score = k, score
@@ -141,15 +169,18 @@ def _groups(tokens: list[TimedToken], preset: SubtitlePreset) -> list[list[Timed
     """The tokens grouped into cues (each group fits, unless one token alone is too long)."""
     groups: list[list[TimedToken]] = []
     current: list[TimedToken] = []
+    chars = -1  # of current on one line
     for token in tokens:
         if current and _hard_break(current[-1], token, preset):
             groups.append(current)
-            current = []
+            current, chars = [], -1
         current.append(token)
-        while len(current) > 1 and not _fits(current, preset):
+        chars += len(token.text) + 1
+        while len(current) > 1 and not _fits(current, preset, chars):
             cut = _split(current, preset)
             groups.append(current[:cut])
             current = current[cut:]
+            chars = _chars(current)
     if current:
         groups.append(current)
     return _merged(groups, preset)
