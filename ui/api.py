@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from asr.errors import RequestError
-from asr.exports import FORMATS, WRITERS, ExportOptions
+from asr.exports import ExportOptions, needs_audio
 from asr.options import TranscribeOptions
 from asr.pipeline import load_audio
 from asr.types import Transcript
@@ -48,10 +48,8 @@ class Api:
             data = _json(transcript, "The transcript is not valid JSON; send the object /transcribe returns.")
             export_options = ExportOptions.from_dict(_json(options, "The options are not valid JSON."))
             fmt = str(fmt or "").strip().lower()
-            if fmt not in FORMATS:
-                raise RequestError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
             samples = None
-            if WRITERS[fmt].needs_audio and audio:
+            if needs_audio(fmt) and audio:
                 samples = load_audio(audio, TranscribeOptions().limits, Path(audio).name).samples
             return str(export_file(Transcript.from_dict(data), fmt, export_options, samples))
         except Exception as e:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import gradio as gr
 
-from asr.exports import WRITERS, ExportOptions, format_date
+from asr.exports import ExportOptions, format_date, needs_audio
 from asr.pipeline import load_audio
 from asr.store import Store
 from asr.types import Transcript
@@ -93,7 +93,7 @@ class Editing:
         try:
             options = ExportOptions(lang=lang if lang in ("sl", "en") else "sl", date=format_date(date.today(), lang))
             samples = None
-            if WRITERS[fmt.lower()].needs_audio:
+            if needs_audio(fmt):
                 audio_path = self.store.info(owner, tid)["audio_path"]
                 samples = load_audio(audio_path).samples if audio_path else None
             return gr.update(value=str(export_file(transcript, fmt, options, samples)), visible=True)

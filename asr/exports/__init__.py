@@ -22,7 +22,7 @@ from asr.exports.training import review_report, to_manifest, to_report
 from asr.types import Transcript
 
 __all__ = ["FIXED_TIME", "FORMATS", "WRITERS", "ExportOptions", "Writer", "cue_text", "export", "extension",
-           "format_date", "format_timestamp", "review_report", "subtitle_cues"]
+           "format_date", "format_timestamp", "needs_audio", "review_report", "subtitle_cues"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def _writer(fmt: str) -> Writer:
 def extension(fmt: str) -> str:
     """The file extension of a format ("TextGrid", "manifest.zip", ...)."""
     return _writer(fmt).extension
+
+
+def needs_audio(fmt: str) -> bool:
+    """Whether the format cuts the recording (export() then needs its decoded samples)."""
+    return _writer(fmt).needs_audio
 
 
 def export(transcript: Transcript, fmt: str, options: ExportOptions | None = None,
