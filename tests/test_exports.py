@@ -336,3 +336,10 @@ def test_options_name_what_is_allowed():
 def test_unknown_format_names_the_choices():
     with pytest.raises(RequestError, match="txt, srt, vtt, json, docx, eaf, textgrid, csv, manifest, report"):
         export(sample_transcript(), "pdf")
+
+
+def test_docx_keeps_markup_characters_and_drops_control_characters():
+    transcript = sample_transcript()
+    transcript.segments[1].text = "a <b> & \x07c"
+    cells = docx_of(transcript).tables[0].rows[2].cells
+    assert cells[1].text == "a <b> & c"
