@@ -91,7 +91,7 @@ class Editing:
         """The file of the open transcript in `fmt`, labelled in the reviewer's language and dated today."""
         transcript = self._load(owner, tid, lang)
         try:
-            options = ExportOptions(lang=lang if lang in ("sl", "en") else "sl", date=format_date(date.today(), lang))
+            options = ExportOptions(lang=lang, date=format_date(date.today(), lang))
             samples = None
             if needs_audio(fmt):
                 audio_path = self.store.info(owner, tid)["audio_path"]
