@@ -100,7 +100,7 @@ def test_export_reflects_an_edited_transcript(client, api_result):
     edited["segments"][0]["text"] = "popravljeno besedilo"
     with open(client.predict(edited, "srt", api_name="/export"), encoding="utf-8") as f:
         shown = " ".join(cue.content.replace("\n", " ") for cue in srt.parse(f.read()))
-    assert shown.startswith("popravljeno besedilo ")  # spread over the segment's time: maybe over two cues
+    assert shown.split()[:2] == ["popravljeno", "besedilo"]  # spread over the segment's time: maybe two cues
 
 
 def test_errors_are_plain_messages(client, tmp_path):
@@ -143,4 +143,4 @@ def test_the_readme_example_works_as_written(app, monkeypatch, tmp_path, capsys)
     monkeypatch.chdir(tmp_path)
     exec(compile(code.replace("http://127.0.0.1:7860/", app.url), "README.md", "exec"), {})
     printed = capsys.readouterr().out
-    assert "popravljeno besedilo" in printed and "-->" in printed
+    assert "popravljeno" in printed and "besedilo" in printed and "-->" in printed  # maybe in two cues
