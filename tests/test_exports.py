@@ -258,6 +258,10 @@ def test_elan_has_a_tier_per_speaker_and_optional_word_tiers(tmp_path):
                                                                 (3250, 3900, "povabilo")]
     path.write_bytes(export(sample_transcript(), "eaf"))
     assert list(pympi.Elan.Eaf(str(path)).get_tier_names()) == ["prepis"]
+    odd = speakers_transcript()
+    odd.segments[0].speaker, odd.segments[0].text = 'Ana "Ž" & <co>', "a < b & c"
+    path.write_bytes(export(odd, "eaf"))
+    assert pympi.Elan.Eaf(str(path)).get_annotation_data_for_tier('Ana "Ž" & <co>') == [(500, 1900, "a < b & c")]
 
 
 def test_textgrid_tiers_cover_the_recording(tmp_path):
