@@ -1,4 +1,4 @@
-"""Exports measured: subtitle rules on a 16-minute fixture-built file, and the time of every writer on 50 000
+"""Exports measured: subtitle rules on a 16-minute fixture-built file, and the CPU time of every writer on 50 000
 segments (each should grow linearly with the transcript).
 
     python -m bench.exports                 # both; prints a Markdown summary for docs/benchmarks.md
