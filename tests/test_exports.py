@@ -347,3 +347,21 @@ def test_docx_keeps_markup_characters_and_drops_control_characters():
     transcript.segments[1].text = "a <b> & \x07c"
     cells = docx_of(transcript).tables[0].rows[2].cells
     assert cells[1].text == "a <b> & c"
+
+
+def test_training_text_of_a_readable_segment_is_its_raw_words_unless_edited():
+    words = [Word("leta", 0.0, 0.3, 0.9), Word("dva", 0.3, 0.5, 0.9), Word("tisoč", 0.5, 0.8, 0.9),
+             Word("štiri", 0.8, 1.1, 0.9)]
+    segment = Segment(0, 0.0, 1.1, "Leta 2004.", words, reviewed=True,
+                      tokens=[Token("Leta", 0, 0), Token("2004.", 1, 3)])
+    transcript = Transcript([segment], INFO)
+    samples = np.zeros(2 * SAMPLE_RATE, np.float32)
+
+    def manifest_text() -> str:
+        with zipfile.ZipFile(io.BytesIO(export(transcript, "manifest", samples=samples))) as z:
+            return json.loads(z.read("manifest.json"))["text"]
+
+    assert manifest_text() == "leta dva tisoč štiri" and json.loads(export(transcript, "report"))["wer"] == 0.0
+    segment.text, segment.edited = "Leta 2005.", True
+    # the reviewer's "leta 2005" against the machine's four words: 1 substitution + 2 insertions of 2 words
+    assert manifest_text() == "leta 2005" and json.loads(export(transcript, "report"))["wer"] == 1.5

@@ -26,6 +26,12 @@ def training_text(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.lower()).replace(" - ", " ").split())
 
 
+def _reference(segment: Segment) -> str:
+    """What a reviewed segment says, as the models write it: the reviewer's edit, else its raw words (the readable
+    form's digits and capitals are a rendering of those, which the reviewer accepted)."""
+    return training_text(segment.text if segment.edited or not segment.words else segment.raw_text)
+
+
 def _clip(samples: np.ndarray, segment: Segment) -> bytes:
     import soundfile as sf
 
@@ -41,7 +47,7 @@ def to_manifest(transcript: Transcript, options: ExportOptions, samples: np.ndar
     if samples is None:
         raise RequestError("The training manifest needs the recording: export it where the audio is kept "
                            "(the app's saved transcripts or the command line).")
-    clips = [s for s in spoken(transcript) if s.reviewed and training_text(s.text) and s.end - s.start >= MIN_CLIP
+    clips = [s for s in spoken(transcript) if s.reviewed and _reference(s) and s.end - s.start >= MIN_CLIP
              and s.start * SAMPLE_RATE < samples.size]
     if not clips:
         raise RequestError("No segment is marked reviewed yet: the training manifest holds only reviewed segments.")
@@ -51,7 +57,7 @@ def to_manifest(transcript: Transcript, options: ExportOptions, samples: np.ndar
         data = _clip(samples, s)
         members.append((name, data))
         duration = round(min(s.end, samples.size / SAMPLE_RATE) - s.start, 3)
-        lines.append(json.dumps({"audio_filepath": name, "duration": duration, "text": training_text(s.text),
+        lines.append(json.dumps({"audio_filepath": name, "duration": duration, "text": _reference(s),
                                  "text_display": " ".join(s.text.split())}, ensure_ascii=False))
     return make_zip([(MANIFEST, ("\n".join(lines) + "\n").encode("utf-8")), *members])
 
@@ -78,7 +84,7 @@ def review_report(transcript: Transcript, options: ExportOptions) -> dict:
     subs = dels = ins = words = 0
     for s in spoken(transcript):
         if s.reviewed:
-            reference = training_text(s.text).split()
+            reference = _reference(s).split()
             errors = word_errors(reference, training_text(s.raw_text).split())
             subs, dels, ins, words = subs + errors[0], dels + errors[1], ins + errors[2], words + len(reference)
     return {"file": transcript.info.audio.filename, "model": transcript.info.model.name,
