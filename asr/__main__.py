@@ -1,18 +1,21 @@
-"""Command line: python -m asr transcribe FILE... | download MODEL."""
+"""Command line: python -m asr transcribe FILE... | export TRANSCRIPT.json | download MODEL."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from asr import models
 from asr.config import DEVICES, PRECISIONS, load_settings
-from asr.errors import PrepisError, log_unexpected
-from asr.exports import FORMATS, export
+from asr.errors import PrepisError, RequestError, log_unexpected
+from asr.exports import FORMATS, ExportOptions, export, extension, format_date
 from asr.options import TranscribeOptions
+from asr.types import Transcript
 
 log = logging.getLogger("prepis")
 
@@ -25,14 +28,31 @@ def _formats(value: str) -> list[str]:
     return chosen
 
 
+def _export_options(value: str) -> dict:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError('give a JSON object, e.g. \'{"subtitles": "broadcast", "lang": "en"}\'')
+    return data
+
+
+def _add_output(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("-f", "--format", type=_formats, action="extend", default=None,
+                   help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate ({default})")
+    p.add_argument("-o", "--output", type=Path, help="output file (with several formats or files: its folder and stem)")
+    p.add_argument("--export-options", type=_export_options, default={}, metavar="JSON",
+                   help="export options as JSON, e.g. '{\"subtitles\": \"broadcast\", \"lang\": \"en\", "
+                        "\"txt\": \"timed\"}' (docs/exports.md lists them; the DOCX date is today's unless given)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m asr", description="Prepis: Slovenian speech to timed text.")
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("transcribe", help="transcribe audio or video files")
     t.add_argument("files", nargs="+", type=Path)
-    t.add_argument("-f", "--format", type=_formats, action="extend", default=None,
-                   help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate (default: txt to stdout)")
-    t.add_argument("-o", "--output", type=Path, help="output file (with several formats or files: its folder and stem)")
+    _add_output(t, "default: txt to stdout")
     t.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or rsdo-2.0)")
     t.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
     t.add_argument("--precision", choices=PRECISIONS,
@@ -40,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    e = sub.add_parser("export", help="write a transcript JSON (as /transcribe returns it, reviewed or not) "
+                                      "in other formats")
+    e.add_argument("transcripts", nargs="+", type=Path)
+    _add_output(e, "required")
+    e.add_argument("--audio", type=Path, help="the recording (needed for the training manifest; one transcript)")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
     d.add_argument("--url", help="download from this address instead of CLARIN.SI")
@@ -51,7 +76,21 @@ def _output_paths(files: list[Path], formats: list[str], output: Path | None) ->
         return {(files[0], formats[0]): output}
     folder, stem = (output.parent, output.stem) if output is not None else (Path.cwd(), None)
     name = (lambda f: stem) if stem and len(files) == 1 else (lambda f: f.stem)
-    return {(f, fmt): folder / f"{name(f)}.{fmt}" for f in files for fmt in formats}
+    return {(f, fmt): folder / f"{name(f)}.{extension(fmt)}" for f in files for fmt in formats}
+
+
+def _options(args) -> ExportOptions:
+    data = dict(args.export_options)
+    data.setdefault("date", format_date(date.today(), data.get("lang", ExportOptions.lang)))
+    return ExportOptions.from_dict(data)
+
+
+def _write(transcript: Transcript, formats: list[str], paths, source: Path, options: ExportOptions,
+           samples=None) -> None:
+    for fmt in formats:
+        paths[(source, fmt)].parent.mkdir(parents=True, exist_ok=True)
+        paths[(source, fmt)].write_bytes(export(transcript, fmt, options, samples))
+        print(f"wrote {paths[(source, fmt)]}", file=sys.stderr)
 
 
 def _bar(quiet: bool, unit: str = "%"):
@@ -68,23 +107,41 @@ def cmd_transcribe(args) -> int:
     settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
                        precision=args.precision or settings.precision)
     options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
+    export_options = _options(args)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
     failed = 0
     for f in args.files:
         with _bar(args.quiet) as bar:
             try:
-                transcript = pipeline.transcribe(backend, f, options, _bar_progress(bar, f.name))
+                audio = pipeline.load_audio(f, options.limits)
+                transcript = pipeline.transcribe(backend, audio, options, _bar_progress(bar, f.name))
+                if not args.format:
+                    sys.stdout.write(export(transcript, "txt").decode("utf-8"))
+                _write(transcript, args.format or [], paths, f, export_options, audio.samples)
             except PrepisError as e:  # this file cannot be done (bad audio, a RunPod part that failed): the next
                 print(f"error: {e}", file=sys.stderr)
                 failed += 1
-                continue
-        if not args.format:
-            sys.stdout.write(export(transcript, "txt").decode("utf-8"))
-        for fmt in args.format or []:
-            paths[(f, fmt)].write_bytes(export(transcript, fmt))
-            print(f"wrote {paths[(f, fmt)]}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_export(args) -> int:
+    from asr.pipeline import load_audio
+
+    if not args.format:
+        raise RequestError("Say which format(s) to write with --format.")
+    if args.audio and len(args.transcripts) > 1:
+        raise RequestError("--audio belongs to one transcript; export the others separately.")
+    options = _options(args)
+    samples = load_audio(args.audio).samples if args.audio else None
+    paths = _output_paths(args.transcripts, args.format, args.output)
+    for f in args.transcripts:
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise RequestError(f"{f} cannot be read as a transcript JSON ({type(e).__name__}).") from e
+        _write(Transcript.from_dict(data), args.format, paths, f, options, samples)
+    return 0
 
 
 def _bar_progress(bar, name: str):
@@ -122,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
-        return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
+        return {"transcribe": cmd_transcribe, "export": cmd_export, "download": cmd_download}[args.command](args)
     except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -108,3 +108,31 @@ def check_invariants(transcript) -> None:
     ends = [s.end for s in transcript.segments]
     starts = [s.start for s in transcript.segments]
     assert all(e <= s for e, s in zip(ends, starts[1:], strict=False)), "segments overlap"
+
+
+def subtitle_rule_breaks(path_or_text: str | Path, preset) -> list[str]:
+    """Every broken subtitle rule of an SRT/VTT file (read by pysubs2), one sentence each: more lines or
+    characters than `preset` allows, a cue shorter or longer than allowed, read faster than its characters per
+    second, closer to the next cue than its gap, or a line that ends on a preposition."""
+    import pysubs2
+
+    from asr.exports.subtitles import PREPOSITIONS
+
+    text = Path(path_or_text).read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
+    events = pysubs2.SSAFile.from_string(text).events
+    breaks = []
+    for i, event in enumerate(events):
+        lines = event.plaintext.split("\n")
+        seconds = (event.end - event.start) / 1000
+        name = f"cue {i + 1} at {event.start / 1000:.3f} s"
+        if len(lines) > preset.max_lines or max(len(line) for line in lines) > preset.max_chars:
+            breaks.append(f"{name}: {len(lines)} lines, longest {max(len(line) for line in lines)} characters")
+        if not preset.min_duration - 0.001 <= seconds <= preset.max_duration + 0.001:
+            breaks.append(f"{name}: lasts {seconds:.3f} s")
+        if sum(len(line) for line in lines) / max(seconds, 0.001) > preset.max_cps + 0.01:
+            breaks.append(f"{name}: {sum(len(line) for line in lines) / seconds:.1f} characters per second")
+        if i + 1 < len(events) and (events[i + 1].start - event.end) / 1000 < preset.min_gap - 0.001:
+            breaks.append(f"{name}: {(events[i + 1].start - event.end) / 1000:.3f} s before the next cue")
+        if any(line.split()[-1].lower() in PREPOSITIONS for line in lines if line.split()):
+            breaks.append(f"{name}: a line ends on a preposition: {lines}")
+    return breaks

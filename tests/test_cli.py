@@ -67,3 +67,30 @@ def test_unknown_model_says_what_exists(tmp_path):
     result = run_cli("transcribe", CLIP, "--model", "whisper-large", "--quiet")
     assert result.returncode == 2
     assert "rsdo-2.0, protoverb-1.0" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_a_reviewed_transcript_with_its_audio(tmp_path, tiny_model):
+    import zipfile
+
+    from docx import Document
+
+    result = run_cli("transcribe", CLIP, "--model", tiny_model, "-f", "json", "-o", tmp_path / "t.json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    data["segments"][0]["reviewed"] = True
+    (tmp_path / "t.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run_cli("export", tmp_path / "t.json", "-f", "manifest,docx,TextGrid", "--audio", CLIP,
+                     "--export-options", '{"lang": "en", "date": "1 May 2026"}', "-o", tmp_path / "out" / "x")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "x.manifest.zip") as z:
+        assert json.loads(z.read("manifest.json"))["text"] == data["segments"][0]["text"]
+    paragraphs = [p.text for p in Document(str(tmp_path / "out" / "x.docx")).paragraphs]
+    assert paragraphs[:2] == [f"Transcript: {CLIP.name}", "Date: 1 May 2026"]
+    assert 'class = "IntervalTier"' in (tmp_path / "out" / "x.TextGrid").read_text(encoding="utf-8")
+
+
+def test_export_options_are_checked(tmp_path):
+    (tmp_path / "t.json").write_text('{"segments": []}', encoding="utf-8")
+    result = run_cli("export", tmp_path / "t.json", "-f", "srt", "--export-options", '{"subtitles": "tv"}')
+    assert result.returncode == 2
+    assert "subtitles='tv' is not allowed: use one of streaming, broadcast" in result.stderr

@@ -1,5 +1,6 @@
 """The app's named API endpoints for gradio_client: /transcribe (file -> transcript JSON) and
-/export (transcript JSON + format -> file). They keep nothing in the review store."""
+/export (transcript JSON + format [+ options JSON] [+ audio for the training manifest] -> file).
+They keep nothing in the review store."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from asr.errors import RequestError
-from asr.exports import FORMATS
+from asr.exports import ExportOptions, needs_audio
 from asr.options import TranscribeOptions
 from asr.pipeline import load_audio
 from asr.types import Transcript
@@ -38,18 +39,31 @@ class Api:
         except Exception as e:
             raise user_error("en", e) from e
 
-    def export(self, transcript: dict | str, fmt: str) -> str:
-        """Write a transcript (the JSON /transcribe returns, edited or not) as txt, srt, vtt, json or docx."""
+    def export(self, transcript: dict | str, fmt: str, options: dict | str | None = None,
+               audio: str | None = None) -> str:
+        """Write a transcript (the JSON /transcribe returns, edited or not) in a format (case-insensitive):
+        txt, srt, vtt, json, docx, eaf, textgrid, csv, manifest (needs the audio file), report. `options` is an
+        optional JSON object, e.g. {"subtitles": "broadcast", "lang": "en", "txt": "timed", "date": "1 May 2026"}."""
         try:
-            try:
-                data = json.loads(transcript) if isinstance(transcript, str) else transcript
-            except ValueError as e:
-                raise RequestError("The transcript is not valid JSON; send the object /transcribe returns.") from e
-            if str(fmt).lower() not in FORMATS:
-                raise RequestError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-            return str(export_file(Transcript.from_dict(data), str(fmt).lower()))
+            data = _json(transcript, "The transcript is not valid JSON; send the object /transcribe returns.")
+            export_options = ExportOptions.from_dict(_json(options, "The options are not valid JSON."))
+            fmt = str(fmt or "").strip().lower()
+            samples = None
+            if needs_audio(fmt) and audio:
+                samples = load_audio(audio, TranscribeOptions().limits, Path(audio).name).samples
+            return str(export_file(Transcript.from_dict(data), fmt, export_options, samples))
         except Exception as e:
             raise user_error("en", e) from e
+
+
+def _json(value, problem: str):
+    """A JSON argument that may arrive as text or already parsed; RequestError(problem) if it is not JSON."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value) if value.strip() else None
+    except ValueError as e:
+        raise RequestError(problem) from e
 
 
 def build_api(api: Api, concurrency: int) -> None:
@@ -57,8 +71,9 @@ def build_api(api: Api, concurrency: int) -> None:
     with gr.Column(visible=False):
         audio = gr.File(label="audio", type="filepath")
         transcript = gr.JSON(label="transcript")
-        fmt = gr.Dropdown(list(FORMATS), value="srt", label="fmt")
+        fmt = gr.Textbox(value="srt", label="fmt")
+        options = gr.JSON(value=None, label="options")
         file = gr.File(label="file")
         gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
-        gr.Button("export").click(api.export, [transcript, fmt], [file], api_name="export")
+        gr.Button("export").click(api.export, [transcript, fmt, options, audio], [file], api_name="export")

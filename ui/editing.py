@@ -3,10 +3,12 @@ download. Every change is written to the store before the handler returns."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import gradio as gr
 
+from asr.exports import ExportOptions, format_date, needs_audio
+from asr.pipeline import load_audio
 from asr.store import Store
 from asr.types import Transcript
 from ui import review
@@ -86,9 +88,15 @@ class Editing:
         return table, review.share(transcript, lang), note, details, player
 
     def on_export(self, tid: str | None, fmt: str, owner: str, lang: str):
+        """The file of the open transcript in `fmt`, labelled in the reviewer's language and dated today."""
         transcript = self._load(owner, tid, lang)
         try:
-            return gr.update(value=str(export_file(transcript, fmt)), visible=True)
+            options = ExportOptions(lang=lang, date=format_date(date.today(), lang))
+            samples = None
+            if needs_audio(fmt):
+                audio_path = self.store.info(owner, tid)["audio_path"]
+                samples = load_audio(audio_path).samples if audio_path else None
+            return gr.update(value=str(export_file(transcript, fmt, options, samples)), visible=True)
         except Exception as e:
             raise user_error(lang, e) from e
 

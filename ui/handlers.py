@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from asr.errors import NotFound, PrepisError, log_unexpected
-from asr.exports import export
+from asr.exports import ExportOptions, export, extension
 from asr.options import TranscribeOptions
 from asr.store import Store
 from asr.types import Transcript
@@ -42,11 +42,11 @@ def user_error(lang: str, e: BaseException) -> gr.Error:
     return gr.Error(user_message(lang, e))
 
 
-def export_file(transcript: Transcript, fmt: str) -> str:
+def export_file(transcript: Transcript, fmt: str, options: ExportOptions | None = None, samples=None) -> str:
     """Write the export to a fresh temporary folder; returns its path (named after the audio)."""
-    data = export(transcript, fmt)
+    data = export(transcript, fmt, options, samples)
     stem = Path(transcript.info.audio.filename or "prepis").stem or "prepis"
-    path = Path(tempfile.mkdtemp(prefix="prepis-")) / f"{stem}.{fmt.lower()}"
+    path = Path(tempfile.mkdtemp(prefix="prepis-")) / f"{stem}.{extension(fmt)}"
     path.write_bytes(data)
     return path
 

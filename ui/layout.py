@@ -14,6 +14,7 @@ from ui.handlers import Handlers
 from ui.i18n import DEFAULT, LANGUAGES, t
 from ui.service import ModelService
 
+FORMAT_NAMES = {"textgrid": "TextGrid", "eaf": "ELAN", "manifest": "NeMo ZIP", "report": "WER"}
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints
 CSS = """
 #details .textspan.hl { font-weight: 600; text-decoration: underline wavy; }
@@ -91,7 +92,7 @@ def build_review(v, L: Labels, config: AppConfig) -> None:
                                  static_columns=review.STATIC_COLUMNS, column_widths=review.COLUMN_WIDTHS,
                                  datatype=["number", "str", "str", "str", "str", "str"], elem_id="segments"), "table")
         with gr.Column(scale=1, min_width=200):
-            v.fmt = L(gr.Radio([f.upper() for f in FORMATS], value="SRT", label=L.text("format"),
-                               elem_id="format"), "format")
+            v.fmt = L(gr.Radio([(FORMAT_NAMES.get(f, f.upper()), f) for f in FORMATS], value="srt",
+                               label=L.text("format"), elem_id="format"), "format")
             v.export = L(gr.Button(L.text("make_file"), elem_id="export"), "make_file", "value")
             v.file = L(gr.File(label=L.text("file"), interactive=False, visible=False, elem_id="export-file"), "file")
