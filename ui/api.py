@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import gradio as gr
 
-from asr.errors import RequestError
 from asr.exports import FORMATS
+from asr.limits import export_format, transcript_from_request
 from asr.options import TranscribeOptions
 from asr.pipeline import load_audio
-from asr.types import Transcript
 from ui.handlers import export_file, user_error
 from ui.service import ModelService
+
+EXPORT_CONCURRENCY = 4  # exports that run at once, apart from transcriptions: a big one never blocks the rest
 
 
 class Api:
@@ -39,15 +39,11 @@ class Api:
             raise user_error("en", e) from e
 
     def export(self, transcript: dict | str, fmt: str) -> str:
-        """Write a transcript (the JSON /transcribe returns, edited or not) as txt, srt, vtt, json or docx."""
+        """Write a transcript (the JSON /transcribe returns, edited or not) as txt, srt, vtt, json or docx
+        (any case); it is checked first (asr.limits: size, shape, times) and refused with a sentence if unusable."""
         try:
-            try:
-                data = json.loads(transcript) if isinstance(transcript, str) else transcript
-            except ValueError as e:
-                raise RequestError("The transcript is not valid JSON; send the object /transcribe returns.") from e
-            if str(fmt).lower() not in FORMATS:
-                raise RequestError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-            return str(export_file(Transcript.from_dict(data), str(fmt).lower()))
+            checked = transcript_from_request(transcript)
+            return str(export_file(checked, export_format(fmt, FORMATS)))
         except Exception as e:
             raise user_error("en", e) from e
 
@@ -57,8 +53,9 @@ def build_api(api: Api, concurrency: int) -> None:
     with gr.Column(visible=False):
         audio = gr.File(label="audio", type="filepath")
         transcript = gr.JSON(label="transcript")
-        fmt = gr.Dropdown(list(FORMATS), value="srt", label="fmt")
+        fmt = gr.Dropdown(list(FORMATS), value="srt", label="fmt", allow_custom_value=True)  # "DOCX" too
         file = gr.File(label="file")
         gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
-        gr.Button("export").click(api.export, [transcript, fmt], [file], api_name="export")
+        gr.Button("export").click(api.export, [transcript, fmt], [file], api_name="export",
+                                  concurrency_limit=EXPORT_CONCURRENCY, concurrency_id="export")
