@@ -242,3 +242,146 @@ def test_bad_export_input_is_refused_with_a_sentence_for_an_api_user(case):
         transcript_from_request(data)
     assert phrase in str(error.value), str(error.value)
     assert export_format("DOCX", ("txt", "docx")) == "docx"
+
+
+# ---- the launched app with login on ------------------------------------------------------------------------------
+USERS = {"ana": "geslo-ana", "bor": "geslo-bor", "eva": "geslo-eva"}
+SERVER_SECRET = "server-only-browser-key-5b1e"
+LOGIN_PAUSE = 3.0  # seconds (PREPIS_LOGIN_PAUSE for this module's app)
+EXPORT_WAIT = 2.0  # seconds a small export may take while a huge one arrives
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory, model):
+    from app_server import AppServer
+
+    users = ",".join(f"{u}:{p}" for u, p in USERS.items())
+    with AppServer(tmp_path_factory.mktemp("guarded"), model, PREPIS_USERS=users, PREPIS_SECRET=SERVER_SECRET,
+                   PREPIS_LOGIN_PAUSE=str(LOGIN_PAUSE)) as server:
+        yield server
+
+
+def login(server, user: str, password: str | None = None):
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{server.url}login", data={"username": user, "password": password or USERS[user]},
+                          timeout=30)
+    return session, answer.status_code
+
+
+def call(server, session, api: str, data: list | bytes) -> tuple[str, object]:
+    """A named endpoint through Gradio's call API (`data`: the inputs, or the request body already serialised):
+    (the event, complete or error, and its data)."""
+    body = data if isinstance(data, bytes) else json.dumps({"data": data}).encode()
+    started = session.post(f"{server.url}gradio_api/call/{api}", data=body, timeout=120,
+                           headers={"Content-Type": "application/json"})
+    started.raise_for_status()
+    text = session.get(f"{server.url}gradio_api/call/{api}/{started.json()['event_id']}", timeout=120).text
+    event = data_line = None
+    for line in text.splitlines():
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            data_line = line.split(":", 1)[1].strip()
+    return event, json.loads(data_line) if data_line else None
+
+
+def file_url(server, path: str) -> str:
+    return f"{server.url}gradio_api/file={path}"
+
+
+def test_a_file_of_one_user_is_refused_to_another(guarded):
+    """bor has ana's upload, export and kept-audio URLs (a leaked link): each is refused; ana gets hers."""
+    ana, _ = login(guarded, "ana")
+    bor, _ = login(guarded, "bor")
+    upload = ana.post(f"{guarded.url}gradio_api/upload", files=[("files", ("ana.wav", CLIP.read_bytes()))],
+                      timeout=60)
+    uploaded = upload.json()[0]
+    event, output = call(guarded, ana, "export", [transcript_json(3), "srt"])
+    assert event == "complete", output
+    exported = output[0]["path"]
+    kept = guarded.data_dir / "prepis-audio" / "0123456789abcdef0123456789abcdef.wav"  # as a job keeps audio
+    kept.parent.mkdir(exist_ok=True)
+    kept.write_bytes(CLIP.read_bytes())
+    assert ana.get(file_url(guarded, uploaded), timeout=30).content == CLIP.read_bytes()
+    assert "beseda 2" in ana.get(file_url(guarded, exported), timeout=30).text
+    for path in (uploaded, exported, str(kept)):
+        refused = bor.get(file_url(guarded, path), timeout=30)
+        assert refused.status_code == 404 and refused.content == b'{"detail":"Not Found"}', path
+    assert ana.get(file_url(guarded, str(kept)), timeout=30).status_code == 404  # never sent to her either
+
+
+def test_the_browser_key_stays_on_the_server(guarded):
+    from ui.guard import sign_browser_id, verify_browser_id
+
+    ana, _ = login(guarded, "ana")
+    for path in ("config", "gradio_api/info", ""):
+        assert SERVER_SECRET not in ana.get(f"{guarded.url}{path}", timeout=30).text, path
+    signed = sign_browser_id(SERVER_SECRET)
+    browser_id = verify_browser_id(SERVER_SECRET, signed)
+    assert browser_id and len(browser_id) == 32
+    forged = f"{'0' * 32}.{signed.split('.')[1]}"
+    assert verify_browser_id(SERVER_SECRET, forged) is None and verify_browser_id("other", signed) is None
+
+
+def test_wrong_passwords_are_throttled_and_the_right_one_works_after_a_pause(guarded):
+    from ui.guard import MAX_LOGIN_FAILURES
+
+    statuses = [login(guarded, "eva", f"guess-{i}")[1] for i in range(101)]
+    assert statuses[:MAX_LOGIN_FAILURES] == [400] * MAX_LOGIN_FAILURES
+    assert set(statuses[MAX_LOGIN_FAILURES:]) == {429}  # the 101st among them
+    assert login(guarded, "eva")[1] == 429  # even the right password waits
+    assert login(guarded, "ana")[1] == 200  # another user is not locked out
+    time.sleep(LOGIN_PAUSE + 0.5)
+    assert login(guarded, "eva")[1] == 200
+
+
+def test_a_huge_export_does_not_hold_up_another_users_small_one(guarded):
+    """200 000 segments (15 MB) once ran for over 10 minutes while a small export waited: now it is refused at
+    once (over the JSON size limit), and the other user's exports complete within EXPORT_WAIT seconds meanwhile."""
+    import requests
+
+    ana, _ = login(guarded, "ana")
+    bor, _ = login(guarded, "bor")
+    # serialised before the clock starts: json.dumps here would hold this process's GIL, not the server's
+    huge = json.dumps({"data": [transcript_json(200_000), "docx"]}).encode()
+    assert call(guarded, bor, "export", [transcript_json(5), "docx"])[0] == "complete"  # the DOCX writer loaded
+    results = {}
+
+    def send_huge():
+        started = time.monotonic()
+        answer = ana.post(f"{guarded.url}gradio_api/call/export", data=huge, timeout=120,
+                          headers={"Content-Type": "application/json"})
+        results["huge"] = (answer.status_code, answer.json()["detail"], time.monotonic() - started)
+
+    thread = threading.Thread(target=send_huge)
+    thread.start()
+    small = []
+    while thread.is_alive() or not small:
+        started = time.monotonic()
+        event, output = call(guarded, bor, "export", [transcript_json(5), "DOCX"])
+        small.append(time.monotonic() - started)
+        assert event == "complete" and output[0]["path"].endswith(".docx")
+    thread.join()
+    status, detail, huge_seconds = results["huge"]
+    print(f"small exports {', '.join(f'{s:.2f}' for s in small)} s while the 200 000-segment one was refused in "
+          f"{huge_seconds:.2f} s")
+    assert status == requests.codes.request_entity_too_large and "bigger than this app's limit" in detail
+    assert max(small) <= EXPORT_WAIT
+
+
+def test_an_export_over_the_segment_limit_is_refused_with_a_sentence(guarded):
+    ana, _ = login(guarded, "ana")
+    many = json.dumps({"data": [transcript_json(MAX_EXPORT_SEGMENTS + 1), "txt"]}).encode()
+    started = time.monotonic()
+    event, output = call(guarded, ana, "export", many)
+    print(f"{MAX_EXPORT_SEGMENTS + 1} segments ({len(many) / 1024**2:.1f} MB) refused in "
+          f"{time.monotonic() - started:.2f} s: {output}")
+    assert event == "error" and f"at most {MAX_EXPORT_SEGMENTS} can be exported" in str(output)
+    for bad, phrase in [([with_segment({"end": 1.0}), "srt"], "segments[1].end must be a number of seconds"),
+                        ([transcript_json(1), "pdf"], "Unknown format 'pdf'")]:
+        event, output = call(guarded, ana, "export", bad)
+        assert event == "error" and phrase in str(output), output
+    event, output = call(guarded, ana, "export", [transcript_json(2), "SRT"])
+    assert event == "complete" and output[0]["path"].endswith(".srt")
