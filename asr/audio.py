@@ -41,8 +41,8 @@ class AudioLimits:
 
 def too_big(name: str, max_bytes: int) -> str:
     """The one sentence for input over the size limit (no rounded size that could read as equal to the limit)."""
-    return (f"{name} is bigger than the limit of {max_bytes / 1024**2:g} MB ({max_bytes} bytes). "
-            "Split the recording or compress it (e.g. MP3 or FLAC).")
+    limit = f"{max_bytes / 1024**2:g} MB ({max_bytes} bytes)" if max_bytes >= 1024**2 else f"{max_bytes} bytes"
+    return f"{name} is bigger than the limit of {limit}. Split the recording or compress it (e.g. MP3 or FLAC)."
 
 
 def _open_input(source: AudioSource, limits: AudioLimits) -> tuple[object, str]:
