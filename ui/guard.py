@@ -163,15 +163,23 @@ class _Recorder:
         if self.upload:  # the upload route answers a JSON list of the stored paths
             self.text += chunk
             if last:
-                paths = json.loads(self.text or "[]")
-                for path in paths if isinstance(paths, list) else []:
+                for path in _json(self.text) if isinstance(_json(self.text), list) else []:
                     if isinstance(path, str):
                         self.owners.add(self.user, path)
             return
         text = self.text + chunk
         for match in PATH_FIELD.finditer(text):
-            self.owners.add(self.user, json.loads(f'"{match.group(1)}"'))
+            path = _json(f'"{match.group(1)}"')
+            if isinstance(path, str):
+                self.owners.add(self.user, path)
         self.text = text[-SCAN_TAIL:]
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:  # not JSON (an error page): nothing in it is recorded
+        return None
 
 
 def _user(scope) -> str | None:
