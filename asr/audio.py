@@ -20,6 +20,8 @@ from asr.errors import AudioError, RequestError
 
 SAMPLE_RATE = 16000  # Hz, what the model expects
 MIN_DURATION = 0.1  # seconds; shorter input carries no word
+PREALLOCATE_UNKNOWN = 60.0  # seconds the first buffer holds when the header gives no duration
+MIN_INPUT_RATE = 4000  # Hz; a lower rate carries no speech (and a header claiming 1 Hz would inflate 16000-fold)
 DEFAULT_MAX_DURATION = 4 * 3600.0  # seconds
 DEFAULT_MAX_BYTES = 2 * 1024**3  # bytes of the encoded input
 FLAC_SCALE = 32768  # float sample -> int16
@@ -37,8 +39,10 @@ class AudioLimits:
             raise RequestError("max_duration and max_bytes must be positive")
 
 
-def _describe_size(n_bytes: int) -> str:
-    return f"{n_bytes / 1024**2:.1f} MB"
+def too_big(name: str, max_bytes: int) -> str:
+    """The one sentence for input over the size limit (no rounded size that could read as equal to the limit)."""
+    limit = f"{max_bytes / 1024**2:g} MB ({max_bytes} bytes)" if max_bytes >= 1024**2 else f"{max_bytes} bytes"
+    return f"{name} is bigger than the limit of {limit}. Split the recording or compress it (e.g. MP3 or FLAC)."
 
 
 def _open_input(source: AudioSource, limits: AudioLimits) -> tuple[object, str]:
@@ -53,10 +57,7 @@ def _open_input(source: AudioSource, limits: AudioLimits) -> tuple[object, str]:
     if size == 0:
         raise AudioError(f"{name} is empty (0 bytes). Choose a recording that contains sound.")
     if size > limits.max_bytes:
-        raise AudioError(
-            f"{name} is {_describe_size(size)}; the limit is {_describe_size(limits.max_bytes)}. "
-            "Split the recording or compress it (e.g. MP3 or FLAC)."
-        )
+        raise AudioError(too_big(name, limits.max_bytes))
     return handle, name
 
 
@@ -80,11 +81,16 @@ def _decode_stream(container, name: str, limits: AudioLimits) -> np.ndarray:
     """Decode into one buffer sized from the container's duration (grown if that was short): the decoded
     audio is held once, not once in pieces and again when joined."""
     stream = container.streams.audio[0]
+    if (stream.rate or 0) < MIN_INPUT_RATE:
+        raise AudioError(f"{name} has a sample rate of {stream.rate or 0} Hz; at least {MIN_INPUT_RATE} Hz is "
+                         "needed for speech. The file's header may be damaged.")
+    claimed = container.duration / av.time_base if container.duration else None  # seconds, from the header
     # keep the channels and average them: FFmpeg's surround-to-mono matrix adds them up and clips
     resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
     max_samples = int(limits.max_duration * SAMPLE_RATE)
-    expected = container.duration / av.time_base if container.duration else 60.0  # seconds
-    buffer = np.empty(min(int((expected + 1.0) * SAMPLE_RATE), max_samples + SAMPLE_RATE), np.float32)
+    # the header's duration only sizes the first buffer (never beyond the limit); the decoded data decides
+    expected = min(claimed or PREALLOCATE_UNKNOWN, limits.max_duration)
+    buffer = np.empty(int((expected + 1.0) * SAMPLE_RATE), np.float32)
     n = 0
     frames = (out for frame in container.decode(stream) for out in resampler.resample(frame))
     for out in itertools.chain(frames, resampler.resample(None)):

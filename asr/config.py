@@ -37,6 +37,7 @@ class Settings:
     runpod_max_in_flight: int | None = None  # RUNPOD_MAX_IN_FLIGHT: jobs submitted at once
     worker_max_seconds: float = DEFAULT_MAX_DURATION  # PREPIS_WORKER_MAX_SECONDS
     worker_max_mb: float = DEFAULT_WORKER_MAX_MB  # PREPIS_WORKER_MAX_MB
+    worker_url_hosts: str = "*"  # PREPIS_WORKER_URL_HOSTS: audio_url from any public address, `off`, or hosts
     data_dir: Path = REPO_ROOT  # PREPIS_DATA_DIR: holds models/ and the review database
     db: Path | None = None  # PREPIS_DB: the review database (default: <data_dir>/prepis.sqlite3)
 
@@ -97,6 +98,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env", environ: Mapping[
         runpod_max_in_flight=_number(env, "RUNPOD_MAX_IN_FLIGHT", int, None),
         worker_max_seconds=_number(env, "PREPIS_WORKER_MAX_SECONDS", float, DEFAULT_MAX_DURATION),
         worker_max_mb=_number(env, "PREPIS_WORKER_MAX_MB", float, DEFAULT_WORKER_MAX_MB),
+        worker_url_hosts=env.get("PREPIS_WORKER_URL_HOSTS") or Settings.worker_url_hosts,
         data_dir=Path(env.get("PREPIS_DATA_DIR") or REPO_ROOT),
         db=Path(env["PREPIS_DB"]) if env.get("PREPIS_DB") else None,
     )

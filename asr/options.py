@@ -7,6 +7,12 @@ from dataclasses import asdict, dataclass
 from asr.audio import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, AudioLimits
 from asr.errors import RequestError
 
+# Full attention grows with the square of the chunk: 300 s took ~15 GB on a CPU, 60 s stays under 1 GB. One
+# model call never hears more than MAX_CHUNK (client-planned chunks included).
+MAX_CHUNK = 60.0  # seconds of speech per model call
+MAX_MODEL_INPUT = MAX_CHUNK  # seconds of audio in one chunk
+MAX_BATCH_AUDIO = 1200.0  # seconds of audio in one forward pass (all the chunks of a batch)
+
 
 @dataclass(frozen=True)
 class TranscribeOptions:
@@ -19,7 +25,7 @@ class TranscribeOptions:
 
     def __post_init__(self):
         checks = {
-            "max_chunk": 1.0 <= self.max_chunk <= 600.0,
+            "max_chunk": 1.0 <= self.max_chunk <= MAX_CHUNK,
             "batch_size": isinstance(self.batch_size, int) and 1 <= self.batch_size <= 256,
             "segment_pause": 0.0 < self.segment_pause <= 10.0,
             "max_segment": 1.0 <= self.max_segment <= 600.0,
@@ -27,7 +33,7 @@ class TranscribeOptions:
             "max_bytes": self.max_bytes > 0,
         }
         allowed = {
-            "max_chunk": "1 to 600 seconds",
+            "max_chunk": f"1 to {MAX_CHUNK:g} seconds",
             "batch_size": "an integer from 1 to 256",
             "segment_pause": "above 0 and at most 10 seconds",
             "max_segment": "1 to 600 seconds",
@@ -37,6 +43,7 @@ class TranscribeOptions:
         for name, ok in checks.items():
             if not ok:
                 raise RequestError(f"{name}={getattr(self, name)!r} is not allowed: use {allowed[name]}")
+        check_batch(self.batch_size, self.max_chunk)
 
     @property
     def limits(self) -> AudioLimits:
@@ -44,3 +51,11 @@ class TranscribeOptions:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_batch(batch_size: int, chunk_seconds: float) -> None:
+    """Refuse a batch that would put more than MAX_BATCH_AUDIO seconds of audio into one forward pass."""
+    if batch_size * chunk_seconds > MAX_BATCH_AUDIO:
+        raise RequestError(f"batch_size={batch_size} with chunks of {chunk_seconds:g} s puts "
+                           f"{batch_size * chunk_seconds:g} s of audio into one model call; the most is "
+                           f"{MAX_BATCH_AUDIO:g} s. Lower batch_size or the chunk length.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +37,10 @@ RUN_LIMIT_BYTES = 10 * 1024**2  # RunPod refuses a /run request body above 10 MB
 REQUEST_HEADROOM = 0.95  # fraction of that limit a request may use
 DEFAULT_JOB_SECONDS = 180.0  # audio per job, cut at pauses (≈ 3-4 MB of FLAC)
 DEFAULT_MAX_IN_FLIGHT = 8  # jobs submitted and not yet finished
+# The endpoint's own words (its error text, an unusable reply) never reach a message, a log line or the store: an
+# endpoint can echo the request, API key included. Its log on RunPod has the details.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}")  # a job id or a model name from the endpoint
+WORKER_FAILED = "the worker reported that the job failed; the endpoint's log on RunPod says why"
 
 
 @dataclass(frozen=True)
@@ -185,8 +190,8 @@ class JobRunner:
     def _attempt(self, job: Job, body: bytes) -> dict:
         answer = self._call(job, "POST", "run", body)
         job_id = answer.get("id")
-        if not isinstance(job_id, str) or not job_id:
-            raise Retry(f"the endpoint answered /run without a job id ({str(answer)[:200]})")
+        if not isinstance(job_id, str) or not NAME.fullmatch(job_id):
+            raise Retry("the endpoint answered /run without a job id")
         log.info("%s submitted as job %s", job.describe(), job_id)
         try:
             return self._poll(job, job_id)
@@ -236,10 +241,15 @@ class JobRunner:
 def _completed_output(status: dict) -> dict:
     output = status.get("output")
     if isinstance(output, dict) and output.get("error"):
-        raise Ended(f"the worker reported: {output['error']}")
+        raise Ended(WORKER_FAILED)
     if not isinstance(output, dict):
-        raise Ended(f"the job completed without a usable output ({str(output)[:200]})")
+        raise Ended("the job completed without a usable output")
     return output
+
+
+def _name(value: object) -> str:
+    """A name the endpoint reports (model, hash, device), kept only if it looks like one."""
+    return value if isinstance(value, str) and NAME.fullmatch(value) else ""
 
 
 def _failure_reason(state: str, status: dict) -> str:
@@ -247,13 +257,7 @@ def _failure_reason(state: str, status: dict) -> str:
         return "the job ran past the endpoint's execution timeout (TIMED_OUT)"
     if state == "CANCELLED":
         return "the job was cancelled on the endpoint"
-    error = status.get("error")
-    if isinstance(error, str):
-        try:  # an exception in a handler arrives as a JSON dump with a traceback
-            error = json.loads(error).get("error_message", error)
-        except (ValueError, AttributeError):
-            pass
-    return f"the worker reported: {str(error or 'no reason given')[:500]}"
+    return WORKER_FAILED
 
 
 class RunPodBackend:
@@ -291,8 +295,8 @@ class RunPodBackend:
     def _learn(self, output: dict) -> None:
         """The model, device and precision the worker reported with its result."""
         model = output.get("model") if isinstance(output.get("model"), dict) else {}
-        learned = BackendInfo(ModelInfo(str(model.get("name", "")), str(model.get("file_sha256", ""))), "runpod",
-                              str(output.get("device", "")), str(output.get("precision", "")))
+        learned = BackendInfo(ModelInfo(_name(model.get("name")), _name(model.get("file_sha256"))), "runpod",
+                              _name(output.get("device")), _name(output.get("precision")))
         with self._lock:
             known = self._info.model.file_sha256
             if known and learned.model.file_sha256 != known:

@@ -2,7 +2,7 @@
 
 429, 5xx and network errors are retried after a pause that doubles (a server's Retry-After is honoured);
 any other refusal raises TransportError at once. The API key lives only in the request headers: it is never
-logged, put in a message or shown by repr().
+logged, put in a message or shown by repr(); nor is the text of the endpoint's answers (it may echo the key).
 """
 
 from __future__ import annotations
@@ -48,14 +48,15 @@ def retry_after(value: str | None) -> float | None:
         return None
 
 
-def _refusal(status: int, text: str) -> str:
+def _refusal(status: int) -> str:
+    """What a refusal means, without the endpoint's reply text (an endpoint may echo the request, key included)."""
     if status in (401, 403):
         return f"the endpoint refused the API key (HTTP {status}); check RUNPOD_API_KEY"
     if status == 404:
         return "the endpoint was not found (HTTP 404); check RUNPOD_ENDPOINT_ID and RUNPOD_ENDPOINT_BASE_URL"
     if status == 413:
         return "the request is too large for the endpoint (HTTP 413)"
-    return f"the endpoint refused the request (HTTP {status}: {text[:200]})"
+    return f"the endpoint refused the request (HTTP {status})"
 
 
 class Transport:
@@ -101,7 +102,7 @@ class Transport:
                 if 200 <= status < 300:
                     return r.json()
                 if status not in RETRY_STATUSES:
-                    raise TransportError(_refusal(status, r.text), status)
+                    raise TransportError(_refusal(status), status)
                 problem = f"HTTP {status}"
                 hint = retry_after(r.headers.get("Retry-After"))
                 wait = delay if hint is None else min(hint, p.retry_after_max)

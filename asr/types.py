@@ -204,5 +204,4 @@ class Transcript:
             return cls(segments, TranscriptionInfo.from_dict(data), float(data.get("processing_time", 0.0)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise RequestError("This is not a transcript like the one /transcribe returns: each segment needs "
-                               "id, start, end and text, and each word word, start and end "
-                               f"({type(e).__name__}: {e}).") from e
+                               "id, start, end and text, and each word word, start and end.") from e

@@ -6,12 +6,14 @@ Nothing happens at import; the model (ASR_MODEL) is loaded once per process, bef
 
 Request `{"input": {...}}`, every key optional except one of the two audio sources:
   audio_base64  the bytes of any audio/video file the core decodes (WAV, FLAC, MP3, OGG, M4A, ...), base64
-  audio_url     or an http(s) address to download it from (size-limited)
-  filename      shown in logs only
-  timestamps    true: add `segments` with timed words and confidences
+  audio_url     or an http(s) address to download it from: public addresses only (or the hosts in
+                PREPIS_WORKER_URL_HOSTS; `off` refuses all), size- and time-limited (asr.fetch)
+  filename      a string, shown in logs only
+  timestamps    true or false: add `segments` with timed words and confidences
   chunks        [[start, end], ...] sample ranges (16 kHz) to recognise, as the client planned them over the
-                whole recording; without it the worker finds speech itself, as the local backend does
-  max_chunk, batch_size   as in asr.options.TranscribeOptions
+                whole recording (at most MAX_MODEL_INPUT seconds each); without it the worker finds speech
+                itself, as the local backend does
+  max_chunk (a number), batch_size (a whole number)   as in asr.options.TranscribeOptions
 Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend", "device",
 "precision"[, "segments"]}.
 Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
@@ -25,21 +27,22 @@ import logging
 import os
 import time
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
+from asr.audio import SAMPLE_RATE, too_big
 from asr.backends import Backend, Progress, get_backend, no_progress
 from asr.config import Settings, load_settings
 from asr.errors import PrepisError, RequestError, log_unexpected
-from asr.options import TranscribeOptions
+from asr.fetch import FetchPolicy, fetch
+from asr.options import MAX_MODEL_INPUT, TranscribeOptions, check_batch
 from asr.pipeline import transcribe_stream
 from asr.segmenter import Chunk
 from asr.types import Transcript
 
 log = logging.getLogger(__name__)
 
-URL_TIMEOUT = 30  # seconds without data before an audio_url download gives up
-URL_BLOCK = 1 << 20  # bytes per read
 MAX_CHUNKS = 100_000  # ranges in one request
+MAX_CHUNK_SAMPLES = int(MAX_MODEL_INPUT * SAMPLE_RATE)  # the longest range one model call may hear
+MAX_FILENAME = 255  # characters
 
 
 @dataclass(frozen=True)
@@ -51,37 +54,54 @@ class Request:
     options: TranscribeOptions
 
 
-def worker_options(settings: Settings) -> TranscribeOptions:
-    """The limits this worker applies to every job (PREPIS_WORKER_MAX_SECONDS, PREPIS_WORKER_MAX_MB)."""
-    return TranscribeOptions(max_duration=settings.worker_max_seconds,
-                             max_bytes=int(settings.worker_max_mb * 1024**2))
+@dataclass(frozen=True)
+class Limits:
+    """What this worker accepts (PREPIS_WORKER_MAX_SECONDS, PREPIS_WORKER_MAX_MB, PREPIS_WORKER_URL_HOSTS)."""
+
+    options: TranscribeOptions
+    fetch: FetchPolicy
 
 
-def parse_request(job_input, limits: TranscribeOptions) -> Request:
-    """Validate a job's input; RequestError says what is wrong."""
+def worker_limits(settings: Settings) -> Limits:
+    """The limits this worker applies to every job."""
+    options = TranscribeOptions(max_duration=settings.worker_max_seconds,
+                                max_bytes=int(settings.worker_max_mb * 1024**2))
+    return Limits(options, FetchPolicy.parse(settings.worker_url_hosts))
+
+
+def parse_request(job_input, limits: Limits) -> Request:
+    """Validate a job's input, strictly typed; RequestError says what is wrong."""
     if not isinstance(job_input, dict):
         raise RequestError("The job input must be a JSON object with audio_base64 (or audio_url).")
+    max_bytes = limits.options.max_bytes
     if job_input.get("audio_base64"):
-        audio = read_base64(job_input["audio_base64"], limits.max_bytes)
+        audio = read_base64(job_input["audio_base64"], max_bytes)
     elif job_input.get("audio_url"):
-        audio = download(job_input["audio_url"], limits.max_bytes)
+        audio = fetch(job_input["audio_url"], max_bytes, limits.fetch)
     else:
         raise RequestError("The job has no audio: send the file's bytes as audio_base64, or an audio_url.")
-    options = TranscribeOptions(
-        max_chunk=_number(job_input, "max_chunk", TranscribeOptions.max_chunk),
-        batch_size=int(_number(job_input, "batch_size", TranscribeOptions.batch_size)),
-        max_duration=limits.max_duration,
-        max_bytes=limits.max_bytes,
-    )
-    return Request(audio, str(job_input.get("filename") or "audio"), bool(job_input.get("timestamps")),
-                   parse_chunks(job_input.get("chunks")), options)
+    options = replace(limits.options,
+                      max_chunk=_typed(job_input, "max_chunk", (int, float), TranscribeOptions.max_chunk),
+                      batch_size=_typed(job_input, "batch_size", int, TranscribeOptions.batch_size))
+    filename = _typed(job_input, "filename", str, "audio")[:MAX_FILENAME] or "audio"
+    chunks = parse_chunks(job_input.get("chunks"))
+    if chunks is not None:
+        check_batch(options.batch_size, max(c.end - c.start for c in chunks) / SAMPLE_RATE)
+    return Request(audio, filename, _typed(job_input, "timestamps", bool, False), chunks, options)
 
 
-def _number(job_input: dict, key: str, default: float) -> float:
-    value = job_input.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError(f"{key} must be a number, not {value!r}.")
-    return value
+_KINDS = {bool: "true or false", int: "a whole number", str: "a string", (int, float): "a number"}
+
+
+def _typed(job_input: dict, key: str, kind, default):
+    """job_input[key] if it is of `kind` (a bool is not a number here), else RequestError; absent or null: default."""
+    value = job_input.get(key)
+    if value is None:
+        return default
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return value
+    shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
+    raise RequestError(f"{key} must be {_KINDS[kind]}, not {shown}.")
 
 
 def read_base64(text, max_bytes: int) -> bytes:
@@ -90,44 +110,21 @@ def read_base64(text, max_bytes: int) -> bytes:
     if text.startswith("data:") and "," in text[:200]:  # a data: URI from a browser
         text = text.split(",", 1)[1]
     text = "".join(text.split())
-    if len(text) // 4 * 3 > max_bytes:
-        raise RequestError(f"The audio is {len(text) * 3 / 4 / 1024**2:.1f} MB; this worker accepts at most "
-                           f"{max_bytes / 1024**2:.0f} MB. Split the recording or compress it (FLAC, MP3).")
+    if len(text) // 4 * 3 - text[-2:].count("=") > max_bytes:
+        raise RequestError(too_big("The audio", max_bytes))
     try:
         return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise RequestError(f"audio_base64 is not valid base64 ({e}). Encode the file's bytes with base64.") from e
-
-
-def download(url, max_bytes: int) -> bytes:
-    """Fetch audio_url, refusing anything bigger than max_bytes; the message never repeats the URL's query."""
-    import requests
-
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RequestError("audio_url must be an http:// or https:// address.")
-    where = f"{parts.scheme}://{parts.netloc}{parts.path}"
-    try:
-        with requests.get(url, stream=True, timeout=URL_TIMEOUT) as r:
-            if r.status_code != 200:
-                raise RequestError(f"audio_url {where} could not be downloaded: the server answered HTTP "
-                                   f"{r.status_code}.")
-            data = bytearray()
-            for block in r.iter_content(URL_BLOCK):
-                data += block
-                if len(data) > max_bytes:
-                    raise RequestError(f"The audio at {where} is bigger than this worker's limit of "
-                                       f"{max_bytes / 1024**2:.0f} MB. Split the recording or compress it.")
-    except requests.RequestException as e:
-        raise RequestError(f"audio_url {where} could not be downloaded ({type(e).__name__}).") from e
-    return bytes(data)
+    except (binascii.Error, ValueError):
+        raise RequestError("audio_base64 is not valid base64. Encode the file's bytes with base64.") from None
 
 
 def parse_chunks(value) -> tuple[Chunk, ...] | None:
-    """[[start, end], ...] -> Chunks, checked."""
+    """[[start, end], ...] -> Chunks, checked (each at most MAX_MODEL_INPUT seconds long: what one model call
+    may hear)."""
     if value is None:
         return None
-    message = "chunks must be a list of [start, end] sample ranges in order, not overlapping, start < end."
+    message = ("chunks must be a list of [start, end] sample ranges in order, not overlapping, start < end, "
+               f"each at most {MAX_CHUNK_SAMPLES} samples ({MAX_MODEL_INPUT:g} s) long.")
     if not isinstance(value, list) or not value or len(value) > MAX_CHUNKS:
         raise RequestError(message)
     chunks, previous_end = [], 0
@@ -136,7 +133,7 @@ def parse_chunks(value) -> tuple[Chunk, ...] | None:
                 or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)):
             raise RequestError(message)
         start, end = item
-        if not previous_end <= start < end:
+        if not (previous_end <= start < end and end - start <= MAX_CHUNK_SAMPLES):
             raise RequestError(message)
         chunks.append(Chunk(start, end))
         previous_end = end
@@ -197,7 +194,7 @@ def handler(job: dict) -> dict:
     job_id = job.get("id") if isinstance(job, dict) else None
     job_input = job.get("input") if isinstance(job, dict) else None
     try:
-        request = parse_request(job_input, worker_options(load_settings()))
+        request = parse_request(job_input, worker_limits(load_settings()))
         log.info("job %s: %s, %.1f MB", job_id, request.filename, len(request.audio) / 1024**2)
         output = run(request)
     except PrepisError as e:  # bad request, audio or options: the sentence says what to send instead
@@ -215,7 +212,7 @@ def main() -> None:
     import runpod
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker_options(load_settings())  # refuse bad limits before taking jobs
+    worker_limits(load_settings())  # refuse bad limits before taking jobs
     info = worker_backend().info  # load the model before the first job, not during it
     log.info("model %s ready on %s (%s)", info.model.name, info.backend, info.precision)
     runpod.serverless.start({"handler": handler})

@@ -20,10 +20,12 @@ def tiny_model() -> Path:
 
 
 class FileServer:
-    """Serves `files` (path -> bytes) with HTTP Range support; `cut_after` bytes ends a response early."""
+    """Serves `files` (path -> bytes) with HTTP Range support; `cut_after` bytes ends a response early;
+    `redirects` (path -> Location) answer 302."""
 
     def __init__(self):
         self.files: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
         self.cut_after: int | None = None
         self.requests: list[dict] = []
         server = self
@@ -34,6 +36,11 @@ class FileServer:
 
             def do_GET(self):
                 server.requests.append({"path": self.path, "range": self.headers.get("Range")})
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.end_headers()
+                    return
                 body = server.files.get(self.path)
                 if body is None:
                     self.send_error(404)

@@ -288,12 +288,19 @@ def test_with_login_each_user_sees_their_own_work_in_any_browser(tmp_path, model
     with AppServer(tmp_path / "login", model, PREPIS_USERS="ana:geslo-ena,bor:geslo-dve") as server:
         contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(3)]
         ana = login(contexts[0], server.url, "ana", "geslo-ena")
+        files = []  # what ana's browser fetched from the file route: her upload, kept audio, subtitles
+        ana.on("response", lambda r: files.append((r.url, r.status)) if "/gradio_api/file=" in r.url else None)
         transcribe(ana, CLIP)
+        expect(ana.locator("#player")).to_be_visible()
+        ana.wait_for_timeout(2000)  # the player loads the kept audio
+        assert files and all(status in (200, 206) for _, status in files), files
         ana_elsewhere = login(contexts[1], server.url, "ana", "geslo-ena")
         expect(ana_elsewhere.locator("#mine label", has_text=CLIP.name)).to_be_visible(timeout=30_000)
         bor = login(contexts[2], server.url, "bor", "geslo-dve")
         expect(bor.locator("#mine")).to_contain_text(re.compile("Tu bodo vaši prepisi"))
         assert bor.locator("#mine label").count() == 0
+        for url, _ in files:  # a leaked URL is not enough: bor is logged in, but these are not his
+            assert contexts[2].request.get(url).status == 404, url
         for context in contexts:
             context.close()
 

@@ -4,18 +4,19 @@ They keep nothing in the review store."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import gradio as gr
 
 from asr.errors import RequestError
-from asr.exports import ExportOptions, needs_audio
+from asr.exports import FORMATS, ExportOptions, needs_audio
+from asr.limits import export_format, transcript_from_request
 from asr.options import TranscribeOptions
 from asr.pipeline import load_audio
-from asr.types import Transcript
 from ui.handlers import export_file, user_error
 from ui.service import ModelService
+
+EXPORT_CONCURRENCY = 4  # exports that run at once, apart from transcriptions: a big one never blocks the rest
 
 
 class Api:
@@ -43,15 +44,16 @@ class Api:
                audio: str | None = None) -> str:
         """Write a transcript (the JSON /transcribe returns, edited or not) in a format (case-insensitive):
         txt, srt, vtt, json, docx, eaf, textgrid, csv, manifest (needs the audio file), report. `options` is an
-        optional JSON object, e.g. {"subtitles": "broadcast", "lang": "en", "txt": "timed", "date": "1 May 2026"}."""
+        optional JSON object, e.g. {"subtitles": "broadcast", "lang": "en", "txt": "timed", "date": "1 May 2026"}.
+        The transcript is checked first (asr.limits: size, shape, times) and refused with a sentence if unusable."""
         try:
-            data = _json(transcript, "The transcript is not valid JSON; send the object /transcribe returns.")
+            checked = transcript_from_request(transcript)
+            fmt = export_format(fmt, FORMATS)
             export_options = ExportOptions.from_dict(_json(options, "The options are not valid JSON."))
-            fmt = str(fmt or "").strip().lower()
             samples = None
             if needs_audio(fmt) and audio:
                 samples = load_audio(audio, TranscribeOptions().limits, Path(audio).name).samples
-            return str(export_file(Transcript.from_dict(data), fmt, export_options, samples))
+            return str(export_file(checked, fmt, export_options, samples))
         except Exception as e:
             raise user_error("en", e) from e
 
@@ -76,4 +78,5 @@ def build_api(api: Api, concurrency: int) -> None:
         file = gr.File(label="file")
         gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
-        gr.Button("export").click(api.export, [transcript, fmt, options, audio], [file], api_name="export")
+        gr.Button("export").click(api.export, [transcript, fmt, options, audio], [file], api_name="export",
+                                  concurrency_limit=EXPORT_CONCURRENCY, concurrency_id="export")

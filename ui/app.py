@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from asr.config import Settings
 from asr.store import Store
@@ -10,11 +11,15 @@ from ui import review
 from ui.api import Api, build_api
 from ui.config import AppConfig
 from ui.editing import Editing
+from ui.guard import MAX_JSON_BODY, BodyLimit, FileOwners, LoginLimiter, OwnFiles
 from ui.handlers import Handlers
 from ui.i18n import DEFAULT, t
 from ui.layout import CSS, PRIVATE, Labels, build_input, build_review, build_sidebar
 from ui.service import ModelService
 
+# BrowserState sends its `secret` to every browser (/config): it is no secret. The stored id is signed by the server
+# with PREPIS_SECRET instead (ui.guard); this fixed key only keeps the stored values readable after a restart.
+BROWSER_STATE_KEY = "prepis-browser-state"
 # the browser asks before anything is deleted; the answer travels in a hidden checkbox
 CONFIRM_DELETE = "(ok, ...rest) => [confirm('Izbrišem odprti prepis? / Delete the open transcript?'), ...rest]"
 
@@ -25,8 +30,8 @@ def build_app(settings: Settings, config: AppConfig, store: Store, service: Mode
     labels = Labels(DEFAULT)
     v = _View()
     with gr.Blocks(title="Prepis", delete_cache=(3600, 24 * 3600)) as demo:
-        v.owner_id = gr.BrowserState("", storage_key="prepis-owner", secret=config.secret)
-        v.lang_saved = gr.BrowserState(DEFAULT, storage_key="prepis-lang", secret=config.secret)
+        v.owner_id = gr.BrowserState("", storage_key="prepis-owner", secret=BROWSER_STATE_KEY)
+        v.lang_saved = gr.BrowserState(DEFAULT, storage_key="prepis-lang", secret=BROWSER_STATE_KEY)
         v.owner, v.tid, v.sel = gr.State(""), gr.State(None), gr.State(None)
         build_sidebar(v, labels, handlers)
         labels(gr.Markdown(labels.text("title", "## {}"), elem_id="title"), "title", "value", "## {}")
@@ -96,8 +101,11 @@ def wire_review(v, editing: Editing, handlers: Handlers) -> None:
 
 def launch_options(config: AppConfig, store: Store) -> dict:
     """Keyword arguments of Blocks.launch for these operator settings."""
+    auth = LoginLimiter(dict(config.users), config.login_pause) if config.users else None
     return {
-        "auth": config.auth,
+        "auth": auth,
+        "app_kwargs": {"middleware": [Middleware(BodyLimit, max_bytes=MAX_JSON_BODY),
+                                      Middleware(OwnFiles, owners=FileOwners())]},
         "auth_message": "Prepis",
         "max_file_size": config.max_file_size,
         "allowed_paths": [str(store.audio_dir)],

@@ -8,7 +8,8 @@
 | PREPIS_QUEUE_SIZE | how many requests may wait in the queue | 20 |
 | PREPIS_CONCURRENCY | how many transcriptions run at once | 1 |
 | PREPIS_LOW_CONFIDENCE | words below this confidence are marked uncertain | 0.5 |
-| PREPIS_SECRET | key of the browser's stored identity; else kept in `<data dir>/.browser-secret` | |
+| PREPIS_SECRET | key that signs the browser's stored id (kept on the server); else `<data dir>/.browser-secret` | |
+| PREPIS_LOGIN_PAUSE | seconds a user name waits after 10 wrong passwords in a row | 60 |
 | PREPIS_DB | the review database file | `<PREPIS_DATA_DIR>/prepis.sqlite3` |
 """
 
@@ -23,6 +24,7 @@ from asr.config import Settings
 from ui.review import LOW_CONFIDENCE
 
 SECRET_FILE = ".browser-secret"
+DEFAULT_LOGIN_PAUSE = 60.0  # seconds a user name waits after too many wrong passwords
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class AppConfig:
     low_confidence: float = LOW_CONFIDENCE
     db: Path = Path("prepis.sqlite3")
     secret: str = ""
+    login_pause: float = DEFAULT_LOGIN_PAUSE  # seconds
 
     def __repr__(self) -> str:  # never show passwords or the secret
         return (f"AppConfig(users={[u for u, _ in self.users]}, max_file_size={self.max_file_size!r}, "
@@ -79,10 +82,12 @@ def load_app_config(settings: Settings) -> AppConfig:
         queue_size = int(env.get("PREPIS_QUEUE_SIZE", "20"))
         concurrency = int(env.get("PREPIS_CONCURRENCY", "1"))
         low = float(env.get("PREPIS_LOW_CONFIDENCE", str(LOW_CONFIDENCE)))
+        pause = float(env.get("PREPIS_LOGIN_PAUSE", str(DEFAULT_LOGIN_PAUSE)))
     except ValueError as e:
         raise ValueError(f"PREPIS_QUEUE_SIZE and PREPIS_CONCURRENCY take whole numbers, "
-                         f"PREPIS_LOW_CONFIDENCE a number from 0 to 1: {e}") from e
-    if queue_size < 1 or concurrency < 1 or not 0 <= low <= 1:
-        raise ValueError("PREPIS_QUEUE_SIZE and PREPIS_CONCURRENCY must be at least 1, PREPIS_LOW_CONFIDENCE 0 to 1")
+                         f"PREPIS_LOW_CONFIDENCE a number from 0 to 1, PREPIS_LOGIN_PAUSE seconds: {e}") from e
+    if queue_size < 1 or concurrency < 1 or not 0 <= low <= 1 or not pause > 0:
+        raise ValueError("PREPIS_QUEUE_SIZE and PREPIS_CONCURRENCY must be at least 1, PREPIS_LOW_CONFIDENCE 0 to 1, "
+                         "PREPIS_LOGIN_PAUSE above 0")
     return AppConfig(tuple(users), env.get("PREPIS_MAX_FILE_SIZE", "2gb"), queue_size, concurrency, low,
-                     settings.db_path, browser_secret(settings.data_dir))
+                     settings.db_path, browser_secret(settings.data_dir), pause)

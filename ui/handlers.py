@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from asr.store import Store
 from asr.types import Transcript
 from ui import review
 from ui.config import AppConfig
+from ui.guard import sign_browser_id, verify_browser_id
 from ui.i18n import DEFAULT, LANGUAGES, t
 from ui.jobs import Job, Progress, display_name, request_cancel
 from ui.service import ModelService
@@ -92,14 +92,18 @@ class Handlers:
                 gr.update(value=t(lang, "mark")))
 
     # ---- page load and language -----------------------------------------------------------------
-    def on_load(self, browser_id: str, saved_lang: str, request: gr.Request):
-        """Who this is (the logged-in user, or this browser's random id) and the language they chose."""
+    def on_load(self, stored_id: str, saved_lang: str, request: gr.Request):
+        """Who this is (the logged-in user, or this browser's random id, signed by the server) and the language
+        they chose. An id this server did not sign is replaced by a new one."""
         user = getattr(request, "username", None)
-        browser_id = browser_id or uuid.uuid4().hex
+        browser_id = verify_browser_id(self.config.secret, stored_id)
+        if browser_id is None:
+            stored_id = sign_browser_id(self.config.secret)
+            browser_id = verify_browser_id(self.config.secret, stored_id)
         owner = f"user:{user}" if user else f"browser:{browser_id}"
         lang = saved_lang if saved_lang in LANGUAGES else DEFAULT
         ready = self.service.status.state in ("ready", "error")
-        return (browser_id, owner, lang, self.mine(owner, lang), self.service.status_text(lang),
+        return (stored_id, owner, lang, self.mine(owner, lang), self.service.status_text(lang),
                 gr.Timer(active=not ready))
 
     def on_tick(self, lang: str):
