@@ -4,6 +4,7 @@ They keep nothing in the review store."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
