@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asr.config import Settings
-from ui.review import LOW_CONFIDENCE
 
+LOW_CONFIDENCE = 0.5  # words below this are marked uncertain (PREPIS_LOW_CONFIDENCE overrides)
 SECRET_FILE = ".browser-secret"
 
 

@@ -51,7 +51,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
     "no_transcript": ("Ni odprtega prepisa. Naložite posnetek ali odprite enega od svojih prepisov.",
                       "No transcript is open. Upload a recording or open one of your transcripts."),
     "no_audio": ("Najprej naložite posnetek ali posnemite zvok.", "Upload a recording or record some audio first."),
-    "no_selection": ("Najprej izberite segment v tabeli.", "Choose a segment in the table first."),
+    "no_selection": ("Najprej izberite segment.", "Choose a segment first."),
+    "no_next": ("Za tem segmentom ni nobenega več.", "There is no segment after this one."),
     "no_unsure": ("Ni negotovih besed.", "There are no uncertain words."),
     "busy": ("Prepis še teče; popravke lahko vnesete, ko se konča.",
              "The transcription is still running; you can correct it when it is done."),
@@ -82,6 +83,74 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
     "unexpected": ("Nepričakovana napaka (sklic {ref} v dnevniku strežnika).",
                    "Unexpected error (reference {ref} in the server's log)."),
     "not_found": ("Tega prepisa ni (več).", "This transcript does not exist (any more)."),
+    # the reviewer's editor (ui/editor): its labels, its shortcuts' help, its messages
+    "ed_empty": ("Ni odprtega prepisa. Naložite posnetek ali odprite enega od svojih prepisov.",
+                 "No transcript is open. Upload a recording or open one of your transcripts."),
+    "ed_running": ("Prepis še teče: končani segmenti se dodajajo spodaj in jih že lahko popravljate.",
+                   "Still transcribing: finished segments are added below and can be corrected already."),
+    "ed_play": ("Predvajaj / ustavi", "Play / pause"),
+    "ed_back": ("Nazaj 3 s", "Back 3 s"),
+    "ed_forward": ("Naprej 3 s", "Forward 3 s"),
+    "ed_slower": ("Počasneje", "Slower"),
+    "ed_faster": ("Hitreje", "Faster"),
+    "ed_follow": ("Sledi zvoku", "Follow the audio"),
+    "ed_help": ("Bližnjice", "Shortcuts"),
+    "ed_find": ("Najdi in zamenjaj", "Find and replace"),
+    "ed_find_ph": ("Najdi …", "Find …"),
+    "ed_replace_ph": ("Zamenjaj z …", "Replace with …"),
+    "ed_replace_all": ("Zamenjaj vse", "Replace all"),
+    "ed_found": ("zadetkov: {n}", "matches: {n}"),
+    "ed_replaced": ("Zamenjanih: {n}", "Replaced: {n}"),
+    "ed_mark": ("Pregledano ✓ in naprej", "Reviewed ✓ and next"),
+    "ed_unmark": ("Ni pregledano", "Not reviewed"),
+    "ed_split": ("Razdeli pri kazalki", "Split at the caret"),
+    "ed_merge": ("Združi z naslednjim", "Merge with the next"),
+    "ed_delete": ("Izbriši segment", "Delete the segment"),
+    "ed_speaker": ("Govorec", "Speaker"),
+    "ed_start": ("Začetek", "Start"),
+    "ed_end": ("Konec", "End"),
+    "ed_apply": ("Uporabi", "Apply"),
+    "ed_undo": ("Razveljavi", "Undo"),
+    "ed_redo": ("Ponovi", "Redo"),
+    "ed_prev_unsure": ("Prejšnja negotova beseda", "Previous uncertain word"),
+    "ed_next_unsure": ("Naslednja negotova beseda", "Next uncertain word"),
+    "ed_progress": ("Pregledano {done} od {total} ({pct} %) · negotovih besed: {unsure}",
+                    "Reviewed {done} of {total} ({pct} %) · uncertain words: {unsure}"),
+    "ed_saved": ("Shranjeno ✓", "Saved ✓"),
+    "ed_unsure_word": ("negotova beseda", "uncertain word"),
+    "ed_unheard": ("ni slišano tu", "not heard here"),
+    "ed_reviewed": ("pregledano", "reviewed"),
+    "ed_no_unsure": ("Ni (več) negotovih besed.", "There are no (more) uncertain words."),
+    "ed_busy_reshape": ("Deliti, združevati, brisati in razveljavljati bo mogoče, ko se prepis konča.",
+                        "Splitting, merging, deleting and undoing are possible when the transcription is done."),
+    "ed_split_edge": ("Postavite kazalko med dve besedi segmenta.", "Put the caret between two words of the segment."),
+    "ed_bad_time": ("Čas ni veljaven: uporabite sekunde ali m:ss.ss, začetek pred koncem, znotraj posnetka.",
+                    "The time is not valid: use seconds or m:ss.ss, start before end, within the recording."),
+    "ed_overlap": ("Pozor: segment se zdaj prekriva s sosednjim.", "Note: the segment now overlaps its neighbour."),
+    "ed_find_empty": ("Vpišite, kaj naj najdem.", "Type what to find."),
+    "ed_deleted": ("Prazen segment je izbrisan (razveljavite s Ctrl+Z).",
+                   "The empty segment is deleted (undo with Ctrl+Z)."),
+    "ed_nothing": ("Ni česa razveljaviti ali ponoviti.", "There is nothing to undo or redo."),
+    "ed_offline": ("Strežnik se ne odziva; popravek ni shranjen. Poskusite znova.",
+                   "The server does not answer; the change is not saved. Try again."),
+    "ed_k_title": ("Bližnjice na tipkovnici", "Keyboard shortcuts"),
+    "ed_k_anywhere": ("Povsod (tudi med tipkanjem)", "Anywhere (also while typing)"),
+    "ed_k_reading": ("Ko ne tipkate", "When not typing"),
+    "ed_k_play": ("predvajaj / ustavi", "play / pause"),
+    "ed_k_seek": ("nazaj / naprej 3 s", "back / forward 3 s"),
+    "ed_k_speed": ("počasneje / hitreje (0,5–2×)", "slower / faster (0.5–2×)"),
+    "ed_k_segment": ("prejšnji / naslednji segment", "previous / next segment"),
+    "ed_k_mark": ("pregledano in naslednji segment", "mark reviewed and go to the next"),
+    "ed_k_unsure": ("naslednja / prejšnja negotova beseda", "next / previous uncertain word"),
+    "ed_k_undo": ("razveljavi / ponovi", "undo / redo"),
+    "ed_k_find": ("najdi in zamenjaj", "find and replace"),
+    "ed_k_edit": ("uredi izbrani segment", "edit the chosen segment"),
+    "ed_k_leave": ("zapusti segment (shrani) / zapri ploščo", "leave the segment (saves it) / close a panel"),
+    "ed_k_split": ("razdeli segment pri kazalki", "split the segment at the caret"),
+    "ed_k_merge": ("združi z naslednjim", "merge with the next"),
+    "ed_k_delete": ("izbriši segment", "delete the segment"),
+    "ed_k_follow": ("sledi zvoku vklop / izklop", "follow the audio on / off"),
+    "ed_k_help": ("ta pomoč", "this help"),
 }
 
 
@@ -90,6 +159,12 @@ def t(lang: str, key: str, **values) -> str:
     sl, en = TEXTS[key]
     text = en if lang == "en" else sl
     return text.format(**values) if values else text
+
+
+def editor_texts() -> dict[str, dict[str, str]]:
+    """The editor's words in every language, for the browser: {lang: {key: text}}."""
+    keys = [k for k in TEXTS if k.startswith("ed_")]
+    return {lang: {k: t(lang, k) for k in keys} for lang in LANGUAGES}
 
 
 def clock(seconds: float) -> str:

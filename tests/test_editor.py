@@ -1,0 +1,306 @@
+"""The reviewer's editor in headless Chromium (Debian's /usr/bin/chromium through playwright): the document,
+following the audio, every shortcut and editing action, undo after a reload, a SIGKILL right after an edit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from app_server import AppServer
+from editor_pages import (
+    PASSWORD,
+    USER,
+    caret_after,
+    clip_transcript,
+    done_count,
+    focus_doc,
+    history,
+    load,
+    login,
+    open_transcript,
+    player,
+    seed,
+    seg,
+    settled,
+    text,
+)
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+VIEWPORT = {"width": 1280, "height": 720}
+FOLLOW_TOLERANCE = 0.3  # seconds between the player's time and the highlighted word
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, model):
+    with AppServer(tmp_path_factory.mktemp("editor"), model, PREPIS_USERS=f"{USER}:{PASSWORD}") as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport=VIEWPORT)
+    yield login(context, server.url)
+    context.close()
+
+
+def opened(page, server, name: str, size: int = 4) -> str:
+    tid = seed(server.data_dir, clip_transcript(size), name)
+    page.reload()
+    expect(page.locator("#mine label", has_text=name)).to_be_visible(timeout=30_000)
+    open_transcript(page, name, segments=len(clip_transcript(size).segments))
+    return tid
+
+
+def test_the_document_shows_segments_words_and_marks(page, server):
+    opened(page, server, "dokument.wav")
+    first = seg(page, 0)
+    expect(first.locator(".pe-clock")).to_have_text("0:00.52–0:04.47")
+    expect(first.locator(".w")).to_have_count(4)
+    expect(first.locator(".w.u")).to_have_text(["tisti"])  # uncertain: a wavy line and a "?" sign
+    expect(seg(page, 1).locator(".w.x")).to_have_text(["temu"])  # not heard here
+    expect(page.locator("#editor .pe-progress")).to_contain_text("Pregledano 0 od 3 (0 %) · negotovih besed: 2")
+    expect(page.locator('#editor [data-act="mark"]')).to_be_disabled()  # nothing chosen yet
+    seg(page, 1).locator(".pe-meta").click()
+    expect(seg(page, 1)).to_have_class(re.compile(r"\bcur\b"))
+    expect(page.locator('#editor [data-act="mark"]')).to_be_enabled()
+
+
+def test_playing_highlights_and_follows_the_word_and_a_click_plays_from_a_word(page, server):
+    opened(page, server, "sledenje.wav", size=2)
+    focus_doc(page)
+    page.keyboard.press(" ")
+    samples = []
+    for _ in range(12):
+        page.wait_for_timeout(400)
+        samples.append(page.evaluate("""() => { const a = document.querySelector('#editor .pe-audio');
+            const w = document.querySelector('#editor .w.now'); const r = document.querySelector('#editor .pe-doc')
+              .getBoundingClientRect(); const b = w && w.getBoundingClientRect();
+            return {t: a.currentTime, now: w ? Number(document.querySelector('#editor .pe').dataset.now) : null,
+                    word: w && w.textContent, seen: !!b && b.top >= r.top && b.bottom <= r.bottom}; }"""))
+    page.keyboard.press(" ")
+    assert player(page)["paused"]
+    words = {w.word: w for w in clip_transcript().words}
+    lit = [s for s in samples if s["word"]]
+    assert len(lit) >= 6, samples
+    for s in lit:  # the highlighted word is the one the player is in (or has just left)
+        w = words[s["word"]]
+        assert w.start - FOLLOW_TOLERANCE <= s["t"] <= w.end + FOLLOW_TOLERANCE, s
+        assert s["seen"], "the word being played is in view"
+    target = seg(page, 4).locator(".w").nth(1)
+    target.click()
+    page.wait_for_timeout(300)
+    state = player(page)
+    assert not state["paused"] and words[target.inner_text()].start <= state["t"] <= words[target.inner_text()].end
+    page.keyboard.press("Control+Space")
+    assert player(page)["paused"]
+
+
+def test_player_shortcuts_and_typing_does_not_trigger_them(page, server):
+    opened(page, server, "tipke.wav")
+    focus_doc(page)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert player(page)["t"] == pytest.approx(6.0, abs=0.05)
+    page.keyboard.press("ArrowLeft")
+    assert player(page)["t"] == pytest.approx(3.0, abs=0.05)
+    for _ in range(7):
+        page.keyboard.press("-")
+    assert player(page)["rate"] == pytest.approx(0.5)  # never below 0.5×
+    page.keyboard.press("+")
+    assert player(page)["rate"] == pytest.approx(0.6)
+    expect(page.locator("#editor .pe-rate")).to_have_text("0.6×")
+    caret_after(page, 0, 0)  # typing: Space, arrows and letters are text, not shortcuts
+    page.keyboard.press(" ")
+    page.keyboard.type("x")
+    assert player(page)["paused"] and player(page)["t"] == pytest.approx(3.0, abs=0.05)
+    expect(text(page, 0)).to_contain_text("začel x")
+    page.keyboard.press("Alt+ArrowRight")  # Alt+arrows seek and change speed while typing
+    assert player(page)["t"] == pytest.approx(6.0, abs=0.05)
+    page.keyboard.press("Alt+ArrowLeft")
+    page.keyboard.press("Alt+ArrowUp")
+    assert player(page)["rate"] == pytest.approx(0.7)
+    page.keyboard.press("Alt+ArrowDown")
+    assert player(page)["rate"] == pytest.approx(0.6)
+    for _ in range(20):
+        page.keyboard.press("Alt+ArrowUp")
+    assert player(page)["rate"] == pytest.approx(2.0)  # never above 2×
+    page.keyboard.press("Control+Space")
+    page.wait_for_timeout(300)
+    assert not player(page)["paused"]
+    page.keyboard.press("Control+Space")
+    assert player(page)["paused"]
+
+
+def test_segment_navigation_and_mark_reviewed_and_next(page, server):
+    tid = opened(page, server, "pregled.wav")
+    focus_doc(page)
+    page.keyboard.press("ArrowDown")
+    expect(seg(page, 0)).to_have_class(re.compile(r"\bcur\b"))
+    page.keyboard.press("ArrowDown")
+    expect(seg(page, 1)).to_have_class(re.compile(r"\bcur\b"))
+    assert player(page)["t"] == pytest.approx(4.535, abs=0.05)  # choosing a segment moves the player there
+    page.keyboard.press("ArrowUp")
+    expect(seg(page, 0)).to_have_class(re.compile(r"\bcur\b"))
+    before = done_count(page)
+    page.keyboard.press("r")
+    settled(page, before)
+    expect(seg(page, 0).locator(".pe-rev")).to_be_visible()
+    expect(seg(page, 1)).to_have_class(re.compile(r"\bcur\b"))
+    caret_after(page, 1, 0)
+    before = done_count(page)
+    page.keyboard.press("Control+Enter")
+    settled(page, before)
+    expect(seg(page, 2)).to_have_class(re.compile(r"\bcur\b"))
+    page.keyboard.press("Control+ArrowUp")
+    expect(seg(page, 1)).to_have_class(re.compile(r"\bcur\b"))
+    page.keyboard.press("Control+ArrowDown")
+    expect(seg(page, 2)).to_have_class(re.compile(r"\bcur\b"))
+    expect(page.locator("#editor .pe-progress")).to_contain_text("Pregledano 2 od 3 (67 %)")
+    assert [s.reviewed for s in load(server.data_dir, tid).segments] == [True, True, False]
+
+
+def test_help_lists_every_shortcut(page, server):
+    opened(page, server, "pomoc.wav")
+    focus_doc(page)
+    page.keyboard.press("F1")
+    help_panel = page.locator("#editor .pe-help")
+    expect(help_panel).to_be_visible()
+    for keys in ("Ctrl+Space", "Alt+← / Alt+→", "Alt+↓ / Alt+↑", "Ctrl+↑ / Ctrl+↓", "Ctrl+Enter", "Ctrl+. / Ctrl+,",
+                 "Ctrl+Z / Ctrl+Shift+Z, Ctrl+Y", "Ctrl+F", "Ctrl+M", "Ctrl+Shift+K", "Esc", "Space", "N / Shift+N"):
+        expect(help_panel).to_contain_text(keys)
+    page.keyboard.press("Escape")
+    expect(help_panel).to_be_hidden()
+
+
+def test_edit_saves_on_leaving_and_undo_redo_survive_a_reload(page, server):
+    tid = opened(page, server, "popravek.wav")
+    text(page, 0).click()
+    page.keyboard.press("End")
+    before = done_count(page)
+    page.keyboard.type(" dodano")
+    page.keyboard.press("Escape")  # leaving the segment saves it
+    settled(page, before)
+    assert load(server.data_dir, tid).segments[0].text == "začel celice tisti govoriti dodano"
+    assert load(server.data_dir, tid).segments[0].edited
+    expect(page.locator("#editor .pe-toast")).to_contain_text("Shranjeno")
+    page.reload()
+    open_transcript(page, "popravek.wav", segments=3)
+    expect(text(page, 0)).to_have_text("začel celice tisti govoriti dodano")
+    focus_doc(page)
+    before = done_count(page)
+    page.keyboard.press("Control+z")  # the history is in the store: undo works after a reload
+    settled(page, before)
+    expect(text(page, 0)).to_have_text("začel celice tisti govoriti")
+    expect(text(page, 0).locator(".w")).to_have_count(4)  # the raw words with their times again
+    before = done_count(page)
+    page.keyboard.press("Control+Shift+Z")
+    settled(page, before)
+    expect(text(page, 0)).to_have_text("začel celice tisti govoriti dodano")
+    before = done_count(page)
+    page.keyboard.press("Control+z")
+    settled(page, before)
+    before = done_count(page)
+    page.keyboard.press("Control+y")
+    settled(page, before)
+    assert load(server.data_dir, tid).segments[0].text == "začel celice tisti govoriti dodano"
+
+
+def test_split_merge_delete_speaker_and_times(page, server):
+    tid = opened(page, server, "razrez.wav")
+    caret_after(page, 0, 1)  # after "celice"
+    before = done_count(page)
+    page.keyboard.press("Enter")
+    settled(page, before)
+    expect(page.locator("#editor .pe-seg")).to_have_count(4)
+    expect(text(page, 0)).to_have_text("začel celice")
+    expect(text(page, 1)).to_have_text("tisti govoriti")
+    saved = load(server.data_dir, tid).segments
+    assert [s.text for s in saved[:2]] == ["začel celice", "tisti govoriti"] and [s.id for s in saved] == [0, 1, 2, 3]
+    assert saved[0].end == pytest.approx(2.373) and saved[1].start == pytest.approx(2.575)
+    caret_after(page, 0, 0)
+    before = done_count(page)
+    page.keyboard.press("Control+m")  # merge with the next
+    settled(page, before)
+    expect(page.locator("#editor .pe-seg")).to_have_count(3)
+    expect(text(page, 0)).to_have_text("začel celice tisti govoriti")
+    focus_doc(page)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    before = done_count(page)
+    page.keyboard.press("Control+Shift+K")  # delete the third
+    settled(page, before)
+    expect(page.locator("#editor .pe-seg")).to_have_count(2)
+    seg(page, 1).locator(".pe-meta").click()
+    page.locator("#editor .pe-speaker").fill("Govorka A")
+    before = done_count(page)
+    page.locator("#editor .pe-speaker").press("Tab")
+    settled(page, before)
+    expect(seg(page, 1).locator(".pe-spk")).to_have_text("Govorka A")
+    page.locator("#editor .pe-start").fill("4.0")  # before the end of the first segment: allowed, with a warning
+    before = done_count(page)
+    page.locator('#editor [data-act="times"]').click()
+    settled(page, before)
+    expect(page.locator("#editor .pe-toast")).to_contain_text("prekriva")
+    page.locator("#editor .pe-end").fill("2.0")  # before the start: refused, said in a toast
+    before = done_count(page)
+    page.locator('#editor [data-act="times"]').click()
+    settled(page, before)
+    expect(page.locator("#editor .pe-toast")).to_contain_text("ni veljaven")
+    saved = load(server.data_dir, tid).segments
+    assert [s.text for s in saved] == ["začel celice tisti govoriti", "seznam odločili temu roman"]
+    assert saved[1].speaker == "Govorka A" and saved[1].start == 4.0
+    logged = [h["field"] for h in history(server.data_dir, tid)]
+    assert logged == ["split", "merge", "delete", "speaker", "times"]
+
+
+def test_find_and_replace_across_the_transcript(page, server):
+    tid = opened(page, server, "zamenjaj.wav")
+    focus_doc(page)
+    page.keyboard.press("Control+f")
+    find = page.locator("#editor .pe-find-text")
+    expect(find).to_be_focused()
+    find.fill("e")
+    expect(page.locator("#editor .pe-count")).to_have_text("zadetkov: 9")
+    find.fill("ROMAN")
+    expect(page.locator("#editor .pe-count")).to_have_text("zadetkov: 1")
+    find.press("Enter")
+    expect(seg(page, 1)).to_have_class(re.compile(r"\bcur\b"))
+    page.locator("#editor .pe-replace-text").fill("román")
+    before = done_count(page)
+    page.locator('#editor [data-act="replaceAll"]').click()
+    settled(page, before)
+    expect(page.locator("#editor .pe-toast")).to_have_text("Zamenjanih: 1")
+    expect(text(page, 1)).to_have_text("seznam odločili temu román")
+    assert load(server.data_dir, tid).segments[1].text == "seznam odločili temu román"
+
+
+def test_an_error_is_a_short_toast_in_the_ui_language(page, server):
+    opened(page, server, "napaka.wav")
+    page.locator("#lang label", has_text="English").click()
+    expect(page.locator('#editor [data-act="mark"]')).to_have_text("Reviewed ✓ and next")
+    seg(page, 2).locator(".pe-meta").click()
+    before = done_count(page)
+    page.keyboard.press("Control+m")  # the last segment has no next one
+    expect(page.locator('#editor [data-act="merge"]')).to_be_disabled()
+    page.evaluate("() => document.querySelector('#editor [data-act=\"merge\"]').disabled = false")
+    page.locator('#editor [data-act="merge"]').click()
+    settled(page, before)
+    expect(page.locator("#editor .pe-toast.error")).to_have_text("There is no segment after this one.")
+    assert page.locator(".toast-body").count() == 0  # nothing covers the player or the document
