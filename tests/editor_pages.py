@@ -8,9 +8,12 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
 from conftest import AUDIO
 from playwright.sync_api import Page, expect
 
+from asr.audio import SAMPLE_RATE, decode_audio
 from asr.store import Store
 from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
 
@@ -34,6 +37,38 @@ def clip_transcript(size: int = 4) -> Transcript:
     words = clip_words()
     segments = [Segment.from_words(i, words[k:k + size]) for i, k in enumerate(range(0, len(words), size))]
     return Transcript(segments, TranscriptionInfo(AudioInfo(CLIP.name, 11.6, "x")))
+
+
+def long_transcript(segments: int, words: int, seconds: float, unsure: set[int]) -> Transcript:
+    """`segments` segments of `words` words over `seconds` of audio; the first word of each segment in `unsure`
+    is uncertain."""
+    vocabulary = [w.word for w in clip_words()]
+    step = seconds / (segments * words)
+    out = []
+    for i in range(segments):
+        ws = [Word(vocabulary[(i + k) % len(vocabulary)], round((i * words + k) * step, 3),
+                   round((i * words + k + 0.8) * step, 3), 0.2 if k == 0 and i in unsure else 0.95)
+              for k in range(words)]
+        out.append(Segment.from_words(i, ws))
+    return Transcript(out, TranscriptionInfo(AudioInfo("", seconds, "x")))
+
+
+def silence(path: Path, seconds: float) -> Path:
+    """A silent FLAC of `seconds`, written a minute at a time."""
+    block = np.zeros(SAMPLE_RATE * 60, np.int16)
+    with sf.SoundFile(path, "w", SAMPLE_RATE, 1, format="FLAC", subtype="PCM_16") as f:
+        for start in range(0, int(seconds), 60):
+            f.write(block[: SAMPLE_RATE * min(60, int(seconds) - start)])
+    return path
+
+
+def long_recording(path: Path) -> Path:
+    """About a quarter of an hour of speech: the fixture clips one after another, twelve times."""
+    parts = []
+    for name in ("wav16k_mono.wav", "flac.flac", "mp3.mp3", "opus.ogg", "wav44k_stereo.wav", "aac.m4a"):
+        parts += [decode_audio(AUDIO / name), np.zeros(SAMPLE_RATE, np.float32)]
+    sf.write(path, np.concatenate(parts * 12), SAMPLE_RATE)
+    return path
 
 
 def seed(data_dir: Path, transcript: Transcript, filename: str, audio: Path = CLIP, status: str = "done") -> str:
@@ -116,6 +151,11 @@ def load(data_dir: Path, tid: str) -> Transcript:
 def history(data_dir: Path, tid: str) -> list[dict]:
     """The store's edit log of the transcript."""
     return _read(data_dir, lambda store: store.history(OWNER, tid))
+
+
+def transcripts(data_dir: Path) -> list[Transcript]:
+    """Every transcript of the test user."""
+    return _read(data_dir, lambda store: [store.load(OWNER, s.id) for s in store.list(OWNER)])
 
 
 def _read(data_dir: Path, read):

@@ -13,14 +13,11 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 from app_server import REPO, AppServer
 from conftest import AUDIO
-from editor_pages import done_count, seg, settled, text
+from editor_pages import done_count, long_recording, seg, settled, text
 
-from asr.audio import SAMPLE_RATE, decode_audio
 from ui.i18n import clock, parse_clock
 
 pytest.importorskip("playwright")
@@ -54,13 +51,7 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory) -> Path:
-    """About a quarter of an hour of speech: the fixture clips one after another, twelve times."""
-    parts = []
-    for name in ("wav16k_mono.wav", "flac.flac", "mp3.mp3", "opus.ogg", "wav44k_stereo.wav", "aac.m4a"):
-        parts += [decode_audio(AUDIO / name), np.zeros(SAMPLE_RATE, np.float32)]
-    path = tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav"
-    sf.write(path, np.concatenate(parts * 12), SAMPLE_RATE)
-    return path
+    return long_recording(tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav")
 
 
 def open_app(context, url: str) -> Page:

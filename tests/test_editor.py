@@ -18,12 +18,16 @@ from editor_pages import (
     history,
     load,
     login,
+    long_recording,
+    long_transcript,
     open_transcript,
     player,
     seed,
     seg,
     settled,
+    silence,
     text,
+    transcripts,
 )
 
 pytest.importorskip("playwright")
@@ -34,6 +38,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 VIEWPORT = {"width": 1280, "height": 720}
 FOLLOW_TOLERANCE = 0.3  # seconds between the player's time and the highlighted word
+RUN_TIMEOUT = 600_000  # ms for transcribing a quarter of an hour on a small, busy machine
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -304,3 +309,94 @@ def test_an_error_is_a_short_toast_in_the_ui_language(page, server):
     settled(page, before)
     expect(page.locator("#editor .pe-toast.error")).to_have_text("There is no segment after this one.")
     assert page.locator(".toast-body").count() == 0  # nothing covers the player or the document
+
+
+def test_next_and_previous_uncertain_word_are_scrolled_into_view_and_selected(page, server, tmp_path):
+    transcript = long_transcript(300, 8, 1500.0, unsure={40, 250})
+    seed(server.data_dir, transcript, "dolg.flac", silence(tmp_path / "tiho.flac", 1500))
+    page.reload()
+    open_transcript(page, "dolg.flac", segments=300)
+    focus_doc(page)
+
+    def selected() -> dict:
+        page.wait_for_function("""() => { const w = document.querySelector('#editor .w.sel');
+            const d = document.querySelector('#editor .pe-doc').getBoundingClientRect();
+            const b = w && w.getBoundingClientRect(); return b && b.top >= d.top && b.bottom <= d.bottom; }""")
+        return page.evaluate("""() => { const w = document.querySelector('#editor .w.sel');
+            const d = document.querySelector('#editor .pe-doc').getBoundingClientRect();
+            const b = w.getBoundingClientRect();
+            const segs = [...document.querySelectorAll('#editor .pe-seg')];
+            return {seg: segs.indexOf(w.closest('.pe-seg')), seen: b.top >= d.top && b.bottom <= d.bottom,
+                    cur: segs.findIndex(s => s.classList.contains('cur'))}; }""")
+
+    page.keyboard.press("n")
+    assert selected() == {"seg": 40, "seen": True, "cur": 40}
+    assert player(page)["t"] == pytest.approx(transcript.segments[40].start - 0.3, abs=0.01)
+    page.keyboard.press("n")
+    assert selected() == {"seg": 250, "seen": True, "cur": 250}
+    page.keyboard.press("Shift+N")
+    assert selected() == {"seg": 40, "seen": True, "cur": 40}
+    caret_after(page, 10, 0)  # while typing: Ctrl+. and Ctrl+,
+    page.keyboard.press("Control+.")
+    assert selected()["seg"] == 40
+    page.keyboard.press("Control+.")
+    assert selected()["seg"] == 250
+    page.keyboard.press("Control+,")
+    assert selected()["seg"] == 40
+    page.keyboard.press("Enter")  # edits the chosen segment with the uncertain word selected: typing replaces it
+    page.keyboard.type("popravek")
+    before = done_count(page)
+    page.keyboard.press("Escape")
+    settled(page, before)
+    assert text(page, 40).inner_text().startswith("popravek ")
+    before = done_count(page)
+    page.keyboard.press("r")  # marking it reviewed leaves no uncertain word before segment 250
+    settled(page, before)
+    page.keyboard.press("Shift+N")
+    assert selected()["seg"] == 250
+
+
+def test_editing_while_a_long_file_runs_never_moves_the_caret_the_selection_or_the_player(browser, server, tmp_path):
+    recording = long_recording(tmp_path / "med-prepisom.wav")
+    context = browser.new_context(viewport=VIEWPORT)
+    page = login(context, server.url)
+    page.set_input_files("#upload input[type=file]", str(recording))
+    expect(page.locator('#upload a[href*="/gradio_api/file="]')).to_be_attached(timeout=30_000)
+    page.click("#start")
+    expect(seg(page, 1)).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(page.locator("#editor .pe")).to_have_attribute("data-running", "1")
+    page.evaluate("() => { const a = document.querySelector('#editor .pe-audio'); a.currentTime = 1.5; }")
+    caret_after(page, 0, 0)
+    page.keyboard.type(" vmes")  # typing in a finished segment while the run appends more
+
+    def state() -> dict:
+        return page.evaluate("""() => { const s = getSelection(); const t = document.activeElement;
+            const segs = [...document.querySelectorAll('#editor .pe-seg')];
+            return {segments: segs.length, focused: segs.indexOf(t.closest('.pe-seg')), anchor: s.anchorOffset,
+                    node: s.anchorNode && s.anchorNode.textContent,
+                    t: document.querySelector('#editor .pe-audio').currentTime,
+                    scroll: document.querySelector('#editor .pe-doc').scrollTop, same: segs[0].dataset.mark === 'x',
+                    cur: segs.findIndex(e => e.classList.contains('cur'))}; }""")
+
+    page.evaluate("() => { document.querySelectorAll('#editor .pe-seg')[0].dataset.mark = 'x'; }")
+    before = state()
+    page.wait_for_function(f"() => document.querySelectorAll('#editor .pe-seg').length > {before['segments']}",
+                           timeout=RUN_TIMEOUT)
+    during = state()
+    assert during["segments"] > before["segments"]
+    assert {k: during[k] for k in ("focused", "anchor", "node", "t", "scroll", "same", "cur")} == {
+        k: before[k] for k in ("focused", "anchor", "node", "t", "scroll", "same", "cur")}
+    done = done_count(page)
+    page.keyboard.press("Enter")  # the text is saved first; splitting renumbers segments: it waits for the run
+    settled(page, done)
+    expect(page.locator("#editor .pe-toast.error")).to_contain_text("ko se prepis konča")
+    page.keyboard.press("Escape")
+    assert any(t.segments and " vmes" in t.segments[0].text for t in transcripts(server.data_dir)), "saved"
+    expect(page.locator("#progress")).to_contain_text(re.compile(r"Končano|Done"), timeout=RUN_TIMEOUT)
+    expect(page.locator("#editor .pe")).to_have_attribute("data-running", "0")
+    after = state()
+    assert after["same"] and after["t"] == before["t"] and after["cur"] == 0, "the run's end reloads nothing"
+    assert text(page, 0).inner_text().startswith(before["node"].split(" ")[0] + " vmes")
+    tid_text = text(page, 0).inner_text()
+    context.close()
+    assert any(t.segments and t.segments[0].text == tid_text for t in transcripts(server.data_dir))
