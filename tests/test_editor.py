@@ -3,11 +3,14 @@ following the audio, every shortcut and editing action, undo after a reload, a S
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
-from app_server import AppServer
+from app_server import REPO, AppServer
 from editor_pages import (
     PASSWORD,
     USER,
@@ -38,6 +41,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 VIEWPORT = {"width": 1280, "height": 720}
 FOLLOW_TOLERANCE = 0.3  # seconds between the player's time and the highlighted word
+SHOTS = REPO / os.environ.get("PREPIS_SCREENSHOTS", ".cache/screenshots")
+BENCH = REPO / ".cache" / "editor-bench.json"  # the figures of the 4-hour transcript, for docs/benchmarks.md
 RUN_TIMEOUT = 600_000  # ms for transcribing a quarter of an hour on a small, busy machine
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -400,3 +405,80 @@ def test_editing_while_a_long_file_runs_never_moves_the_caret_the_selection_or_t
     tid_text = text(page, 0).inner_text()
     context.close()
     assert any(t.segments and t.segments[0].text == tid_text for t in transcripts(server.data_dir))
+
+
+def test_a_four_hour_transcript_opens_and_types_without_lag(page, server, tmp_path):
+    """The figures of docs/benchmarks.md (measured, not asserted: speed depends on the machine)."""
+    hours, segments, words = 4, 4000, 10
+    transcript = long_transcript(segments, words, hours * 3600.0, unsure=set(range(0, segments, 37)))
+    seed(server.data_dir, transcript, "stiri-ure.flac", silence(tmp_path / "tiho.flac", hours * 3600))
+    page.reload()
+    expect(page.locator("#mine label", has_text="stiri-ure.flac")).to_be_visible(timeout=30_000)
+    started = time.perf_counter()
+    page.locator("#mine label", has_text="stiri-ure.flac").first.click()
+    page.wait_for_function(f"() => document.querySelectorAll('#editor .pe-seg').length === {segments}",
+                           timeout=60_000, polling="raf")
+    opened_s = time.perf_counter() - started
+    render_ms = int(page.locator("#editor .pe").get_attribute("data-open-ms"))
+    page.evaluate("""() => { window.__long = []; new PerformanceObserver((l) => l.getEntries().forEach(
+        (e) => window.__long.push(e.duration))).observe({type: 'longtask'}); }""")
+    page.wait_for_timeout(2000)
+    idle_tasks = page.evaluate("() => window.__long.splice(0)")  # the machine's own load, nothing happening
+    middle = segments // 2
+    page.evaluate(f"() => document.querySelectorAll('#editor .pe-seg')[{middle}].scrollIntoView()")
+    caret_after(page, middle, 3)
+    page.evaluate("""() => { const t = document.activeElement; window.__typing = []; let down = 0;
+        t.addEventListener('keydown', () => { down = performance.now(); }, true);
+        t.addEventListener('input', () => requestAnimationFrame(() => setTimeout(
+            () => window.__typing.push(performance.now() - down), 0))); }""")
+    page.keyboard.type("hitro tipkanje brez zamika", delay=60)
+    page.wait_for_timeout(300)
+    typing = sorted(page.evaluate("() => window.__typing"))
+    page.keyboard.press("Escape")
+    typing_tasks = page.evaluate("() => window.__long.splice(0)")
+    page.evaluate(f"() => {{ const a = document.querySelector('#editor .pe-audio'); a.muted = true;"
+                  f" a.currentTime = {hours * 3600 - 600}; }}")
+    page.keyboard.press("Control+Space")
+    lags = []
+    for _ in range(20):
+        page.wait_for_timeout(250)
+        lags.append(page.evaluate("""() => { const now = document.querySelector('#editor .pe').dataset.now;
+            return now === undefined ? null
+              : document.querySelector('#editor .pe-audio').currentTime - Number(now); }"""))
+    page.keyboard.press("Control+Space")
+    long_tasks = page.evaluate("() => window.__long")
+    figures = {"words": segments * words, "hours": hours, "open_s": round(opened_s, 2), "render_ms": render_ms,
+               "typing_median_ms": round(typing[len(typing) // 2], 1), "typing_max_ms": round(typing[-1], 1),
+               "keys": len(typing), "highlight_lag_max_s": round(max(x for x in lags if x is not None), 3),
+               "highlight_samples": sum(x is not None for x in lags),
+               "long_tasks_ms": {name: [round(x) for x in tasks] for name, tasks in (
+                   ("idle_2s", idle_tasks), ("typing", typing_tasks), ("playing_5s", long_tasks))}}
+    BENCH.parent.mkdir(parents=True, exist_ok=True)
+    BENCH.write_text(json.dumps(figures, indent=1))
+    print(figures)
+    assert len(typing) == len("hitro tipkanje brez zamika") and figures["highlight_samples"] >= 15
+    assert all(0 <= x < FOLLOW_TOLERANCE + 0.36 for x in lags if x is not None), lags  # the word of the moment
+
+
+def test_screenshots(browser, server):
+    """docs/screenshots (remade with PREPIS_SCREENSHOTS=docs/screenshots; a plain run writes to .cache)."""
+    transcript = clip_transcript(4)
+    for i, s in enumerate(transcript.segments):
+        s.speaker = f"Govorec {i % 2 + 1}"
+    seed(server.data_dir, transcript, "posnetek.wav")
+    for name, viewport in (("editor-1280", VIEWPORT), ("editor-400", {"width": 400, "height": 800})):
+        context = browser.new_context(viewport=viewport)
+        page = login(context, server.url)
+        if viewport["width"] < 600:
+            page.locator("button[aria-label='Toggle Sidebar'], .sidebar-toggle").first.click()
+        open_transcript(page, "posnetek.wav", segments=3)
+        focus_doc(page)
+        page.keyboard.press("n")
+        page.evaluate("() => { const a = document.querySelector('#editor .pe-audio'); a.currentTime = 5.6; }")
+        page.wait_for_timeout(300)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"))
+        if viewport["width"] > 600:
+            page.keyboard.press("F1")
+            page.screenshot(path=str(SHOTS / "editor-help.png"))
+        context.close()

@@ -1,6 +1,7 @@
 // The reviewer's editor: the body of gr.HTML's js_on_load (element, trigger, props, server, upload, watch).
-// Python sends messages in `props.value` (open / append / status / lang); they are copied, never changed, as
-// gradio serialises its props. The editor asks Python through
+// Python sends messages in `props.value` (open / append / status / lang); their segments come as one JSON
+// string, parsed here into the editor's own objects (gradio serialises its props: they are never changed).
+// The editor asks Python through
 // server.editor_call({op, ...}) and applies the changes it answers. Nothing here talks to a CDN.
 const root = element.querySelector(".pe");
 const $ = (sel) => root.querySelector(sel);
@@ -123,7 +124,7 @@ function openDoc(msg) {
   const began = performance.now();
   st.tid = msg.tid; st.owner = msg.owner || ""; st.token = msg.token || ""; st.running = !!msg.running;
   st.duration = msg.duration || 0; st.undo = msg.undo || 0; st.redo = msg.redo || 0;
-  st.doc = (msg.segments || []).map((seg) => ({ ...seg })); st.cur = -1; st.sel = null; st.caret = null; st.now = null; st.index = null;
+  st.doc = JSON.parse(msg.segments || "[]"); st.cur = -1; st.sel = null; st.caret = null; st.now = null; st.index = null;
   docEl.innerHTML = st.tid ? st.doc.map(segHtml).join("") : '<p class="pe-empty" data-t="ed_empty">' + esc(tr("ed_empty")) + "</p>";
   link(0);
   const src = msg.audio ? ((window.gradio_config && window.gradio_config.root) || "").replace(/\/$/, "") + msg.audio : "";
@@ -139,7 +140,7 @@ function openDoc(msg) {
 
 function appendSegments(msg) {
   if (msg.tid !== st.tid) return;
-  const fresh = (msg.segments || []).slice(Math.max(0, st.doc.length - msg.from)).map((seg) => ({ ...seg }));
+  const fresh = JSON.parse(msg.segments || "[]").slice(Math.max(0, st.doc.length - msg.from));
   if (!fresh.length) return;
   const from = st.doc.length;
   st.doc.push(...fresh);

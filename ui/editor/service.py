@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -42,6 +43,12 @@ def view(segment: Segment) -> dict[str, Any]:
     if segment.tokens:
         data["tk"] = [[k.text, k.first, k.last] for k in segment.tokens]
     return data
+
+
+def pack(segments: list[Segment]) -> str:
+    """Segments for a message to the editor: one JSON string, which the browser parses once (as a nested value,
+    gradio's front end would wrap each of the 40 000 words of a long transcript in a reactive proxy)."""
+    return json.dumps([view(s) for s in segments], ensure_ascii=False, separators=(",", ":"))
 
 
 def sign(secret: str, owner: str) -> str:
@@ -80,13 +87,13 @@ class EditorService:
         return {"kind": "open", "n": nonce(), "tid": tid, "lang": lang, "owner": owner,
                 "token": sign(self.secret, owner), "audio": audio, "duration": transcript.info.audio.duration,
                 "running": info["status"] == "running", "undo": undo, "redo": redo,
-                "segments": [view(s) for s in transcript.segments]}
+                "segments": pack(transcript.segments)}
 
     @staticmethod
     def appended(tid: str, first: int, segments: list[Segment], lang: str) -> dict[str, Any]:
         """The message that adds segments a running transcription made final (only those)."""
         return {"kind": "append", "n": nonce(), "tid": tid, "lang": lang, "from": first,
-                "segments": [view(s) for s in segments]}
+                "segments": pack(segments)}
 
     @staticmethod
     def finished(tid: str, lang: str) -> dict[str, Any]:
