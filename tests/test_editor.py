@@ -460,25 +460,28 @@ def test_a_four_hour_transcript_opens_and_types_without_lag(page, server, tmp_pa
     assert all(0 <= x < FOLLOW_TOLERANCE + 0.36 for x in lags if x is not None), lags  # the word of the moment
 
 
-def test_screenshots(browser, server):
+def test_screenshots(browser, model, tmp_path):
     """docs/screenshots (remade with PREPIS_SCREENSHOTS=docs/screenshots; a plain run writes to .cache)."""
     transcript = clip_transcript(4)
     for i, s in enumerate(transcript.segments):
         s.speaker = f"Govorec {i % 2 + 1}"
-    seed(server.data_dir, transcript, "posnetek.wav")
-    for name, viewport in (("editor-1280", VIEWPORT), ("editor-400", {"width": 400, "height": 800})):
-        context = browser.new_context(viewport=viewport)
-        page = login(context, server.url)
-        if viewport["width"] < 600:
-            page.locator("button[aria-label='Toggle Sidebar'], .sidebar-toggle").first.click()
-        open_transcript(page, "posnetek.wav", segments=3)
-        focus_doc(page)
-        page.keyboard.press("n")
-        page.evaluate("() => { const a = document.querySelector('#editor .pe-audio'); a.currentTime = 5.6; }")
-        page.wait_for_timeout(300)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"))
-        if viewport["width"] > 600:
-            page.keyboard.press("F1")
-            page.screenshot(path=str(SHOTS / "editor-help.png"))
-        context.close()
+    transcript.segments[0].reviewed = True
+    with AppServer(tmp_path / "shots", model, PREPIS_USERS=f"{USER}:{PASSWORD}") as server:
+        seed(server.data_dir, transcript, "intervju.wav")
+        for name, viewport in (("editor-1280", VIEWPORT), ("editor-400", {"width": 400, "height": 800})):
+            context = browser.new_context(viewport=viewport)
+            page = login(context, server.url)
+            open_transcript(page, "intervju.wav", segments=3)
+            if viewport["width"] < 600:  # a phone: the sidebar folds away once a transcript is chosen
+                page.locator("button[aria-label='Toggle Sidebar']").first.click()
+            focus_doc(page)
+            page.keyboard.press("n")
+            page.keyboard.press("n")
+            page.evaluate("() => { const a = document.querySelector('#editor .pe-audio'); a.currentTime = 5.6; }")
+            page.wait_for_timeout(500)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{name}.png"))
+            if viewport["width"] > 600:
+                page.keyboard.press("F1")
+                page.screenshot(path=str(SHOTS / "editor-help.png"))
+            context.close()

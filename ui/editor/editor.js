@@ -132,7 +132,7 @@ function openDoc(msg) {
   root.dataset.open = st.tid ? "1" : "0";
   root.dataset.running = st.running ? "1" : "0";
   docEl.scrollTop = 0;
-  if (st.tid) root.scrollIntoView({ block: "start" });
+  if (st.tid) requestAnimationFrame(() => root.scrollIntoView({ block: "start" })); // player and text in view
   if (st.running) toast(tr("ed_running"), "ok");
   refresh();
   root.dataset.openMs = String(Math.round(performance.now() - began)); // read by the benchmark in the tests
