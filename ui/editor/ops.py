@@ -23,7 +23,7 @@ def text_segment(segment: Segment, text: str) -> Segment:
 def retimed(segment: Segment, start: float, end: float, duration: float) -> Segment:
     """The segment with new start and end (seconds); RequestError when they are not a span of the audio."""
     if not 0 <= start < end or end - start < MIN_LENGTH or (duration and end > duration + MIN_LENGTH):
-        raise RequestError("bad_time")
+        raise RequestError(f"{start}–{end} s is not a span of the recording: start before end, within it.")
     return replace(segment, start=round(start, 3), end=round(end, 3))
 
 
@@ -37,7 +37,7 @@ def split(segment: Segment, offset: int) -> tuple[Segment, Segment]:
     cut = _word_boundary(text, offset)
     left, right = text[:cut].strip(), text[cut:].strip()
     if not left or not right:
-        raise RequestError("split_edge")
+        raise RequestError("A segment is split between two of its words, not at its start or end.")
     k = len(left.split())  # display tokens on the left
     if segment.tokens:
         at = segment.tokens[k].first
