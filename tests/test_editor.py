@@ -99,10 +99,11 @@ def test_playing_highlights_and_follows_the_word_and_a_click_plays_from_a_word(p
     for _ in range(12):
         page.wait_for_timeout(400)
         samples.append(page.evaluate("""() => { const a = document.querySelector('#editor .pe-audio');
-            const w = document.querySelector('#editor .w.now'); const r = document.querySelector('#editor .pe-doc')
-              .getBoundingClientRect(); const b = w && w.getBoundingClientRect();
-            return {t: a.currentTime, now: w ? Number(document.querySelector('#editor .pe').dataset.now) : null,
-                    word: w && w.textContent, seen: !!b && b.top >= r.top && b.bottom <= r.bottom}; }"""))
+            const h = CSS.highlights.get('pe-now'); const w = h && h.size ? [...h][0].startContainer : null;
+            const r = document.querySelector('#editor .pe-doc').getBoundingClientRect();
+            const b = w && w.getBoundingClientRect();
+            return {t: a.currentTime, word: w && w.textContent, seen: !!b && b.top >= r.top && b.bottom <= r.bottom};
+            }"""))
     page.keyboard.press(" ")
     assert player(page)["paused"]
     words = {w.word: w for w in clip_transcript().words}
@@ -442,9 +443,8 @@ def test_a_four_hour_transcript_opens_and_types_without_lag(page, server, tmp_pa
     lags = []
     for _ in range(20):
         page.wait_for_timeout(250)
-        lags.append(page.evaluate("""() => { const now = document.querySelector('#editor .pe').dataset.now;
-            return now === undefined ? null
-              : document.querySelector('#editor .pe-audio').currentTime - Number(now); }"""))
+        lags.append(page.evaluate("""() => { const now = document.querySelector('#editor .pe').prepisNow;
+            return now == null ? null : document.querySelector('#editor .pe-audio').currentTime - now; }"""))
     page.keyboard.press("Control+Space")
     long_tasks = page.evaluate("() => window.__long")
     figures = {"words": segments * words, "hours": hours, "open_s": round(opened_s, 2), "render_ms": render_ms,

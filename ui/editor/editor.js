@@ -7,6 +7,7 @@ const root = element.querySelector(".pe");
 const $ = (sel) => root.querySelector(sel);
 const audio = $(".pe-audio");
 const docEl = $(".pe-doc");
+const timeEl = $(".pe-time"), seekEl = $(".pe-seek");
 const SEEK_STEP = 3; // seconds
 const RATE_STEP = 0.1, RATE_MIN = 0.5, RATE_MAX = 2.0;
 const PRE_ROLL = 0.3; // seconds played before a word jumped to
@@ -129,6 +130,7 @@ function openDoc(msg) {
   link(0);
   const src = msg.audio ? ((window.gradio_config && window.gradio_config.root) || "").replace(/\/$/, "") + msg.audio : "";
   if (src !== (audio.dataset.src || "")) { audio.dataset.src = src; if (src) audio.src = src; else audio.removeAttribute("src"); }
+  if (NOW) NOW.clear();
   root.dataset.open = st.tid ? "1" : "0";
   root.dataset.running = st.running ? "1" : "0";
   docEl.scrollTop = 0;
@@ -291,19 +293,27 @@ function unitAt(t) {
   return t <= u.e + NOW_SLACK ? { i, k, u } : null;
 }
 
+// The player's time and the word being played change many times a second. They are drawn without changing the
+// DOM (an input's value, a CSS highlight): gradio lays out the whole page on every DOM change it observes.
+const NOW = typeof Highlight !== "undefined" && window.CSS && CSS.highlights ? new Highlight() : null;
+if (NOW) CSS.highlights.set("pe-now", NOW);
+
 function showNow() {
   const t = audio.currentTime;
-  $(".pe-time").textContent = clock(t).slice(0, -1);
-  const seek = $(".pe-seek");
-  if (document.activeElement !== seek) { seek.max = audio.duration || st.duration || 1; seek.value = t; }
+  const shown = clock(t).slice(0, -1);
+  if (shown !== timeEl.value) {
+    timeEl.value = shown;
+    if (document.activeElement !== seekEl) { seekEl.max = audio.duration || st.duration || 1; seekEl.value = t; }
+  }
   const hit = st.tid ? unitAt(t) : null;
   const span = hit ? st.doc[hit.i].el.querySelectorAll(".w")[hit.k] : null;
   if (span === st.now) return;
-  if (st.now) st.now.classList.remove("now");
+  if (st.now && !NOW) st.now.classList.remove("now");
   st.now = span;
-  if (!span) { delete root.dataset.now; return; }
-  span.classList.add("now");
-  root.dataset.now = String(hit.u.s);
+  root.prepisNow = hit ? hit.u.s : null; // the start of the word being played, for the tests
+  if (NOW) NOW.clear();
+  if (!span) return;
+  if (NOW) { const r = new Range(); r.selectNodeContents(span); NOW.add(r); } else span.classList.add("now");
   if (st.follow && !typing(document.activeElement)) keepInView(span);
 }
 
