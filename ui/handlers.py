@@ -25,7 +25,7 @@ from ui.service import ModelService
 
 log = logging.getLogger(__name__)
 
-REFRESH_SECONDS = 1.0  # a running job redraws the table at most this often
+REFRESH_SECONDS = 1.0  # a running job sends its new segments to the editor at most this often
 
 
 def user_message(lang: str, e: BaseException) -> str:
@@ -124,7 +124,7 @@ class Handlers:
     # ---- transcription --------------------------------------------------------------------------
     def on_transcribe(self, upload: str | None, recording: str | None, where: str, model: str, owner: str,
                       lang: str, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
-        """A generator: the review view after each batch, while the progress bar says how far it is."""
+        """A generator: the editor gets the new segments of each batch, while the progress bar says how far it is."""
         source = upload or recording
         if not source:
             raise gr.Error(t(lang, "no_audio"))
