@@ -19,7 +19,7 @@ const threshold = Number(props.threshold || 0.5);
 const st = {
   tid: null, owner: "", token: "", lang: "sl", running: false, duration: 0,
   doc: [], cur: -1, sel: null, undo: 0, redo: 0, caret: null, now: null,
-  index: null, queue: Promise.resolve(), pending: 0, done: 0, follow: true, hits: [], hit: -1,
+  index: null, queue: Promise.resolve(), pending: 0, done: 0, follow: true, hits: [],
 };
 
 // ---- words of the UI --------------------------------------------------------------------------
@@ -211,13 +211,13 @@ function markCurrent(i) {
   updateButtons();
 }
 
-function selectSegment(i, opts) {
+function selectSegment(i) {
   if (i < 0 || i >= st.doc.length) return;
   showEditor();
   markCurrent(i);
   clearSel();
   if (!inView(st.doc[i].el)) reveal(st.doc[i].el);
-  if (!opts || opts.seek !== false) seek(st.doc[i].s);
+  seek(st.doc[i].s);
 }
 
 function clearSel() {
