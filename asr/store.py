@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from asr.errors import NotFound, RequestError
@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS edits (
     new TEXT,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    transcript_id TEXT NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    splices TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_transcript ON changes(transcript_id, id);
 """
 
 
@@ -83,6 +92,30 @@ class Summary:
     updated: float
     segments: int
     reviewed: int
+
+
+@dataclass(frozen=True)
+class Splice:
+    """Replace the segments `old` that start at index `at` with `new` (the segments after them move up or down).
+
+    Every change the reviewer's editor makes is a list of splices: editing, marking, retiming or changing
+    the speaker of a segment replaces one with one, splitting one with two, merging two with one, deleting
+    one with none. The reverse of a splice undoes it."""
+
+    at: int
+    old: tuple[Segment, ...]
+    new: tuple[Segment, ...]
+
+    def reverse(self) -> Splice:
+        return Splice(self.at, self.new, self.old)
+
+    def to_dict(self) -> dict:
+        return {"at": self.at, "old": [s.to_dict() for s in self.old], "new": [s.to_dict() for s in self.new]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Splice:
+        return cls(int(data["at"]), tuple(Segment.from_dict(s) for s in data["old"]),
+                   tuple(Segment.from_dict(s) for s in data["new"]))
 
 
 def _meta(transcript: Transcript) -> str:
@@ -218,6 +251,77 @@ class Store:
             db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))
         return True
 
+    # ---- the editor's changes: one transaction each, logged, undoable after a reload ----------------------
+    def change(self, owner: str, tid: str, label: str, splices: list[Splice]) -> list[Splice]:
+        """Apply the reviewer's change (its splices in order) in one transaction and keep it for undo; a new
+        change forgets what was undone before it. Returns the splices as applied (segment ids renumbered)."""
+        with self._tx() as db:
+            self._check(db, owner, tid)
+            applied = [self._splice(db, tid, s) for s in splices]
+            db.execute("DELETE FROM changes WHERE transcript_id = ? AND undone = 1", (tid,))
+            db.execute("INSERT INTO changes (transcript_id, label, splices, at) VALUES (?, ?, ?, ?)",
+                       (tid, label, json.dumps([s.to_dict() for s in applied], ensure_ascii=False), time.time()))
+            self._log(db, tid, label, applied)
+        return applied
+
+    def undo(self, owner: str, tid: str) -> list[Splice] | None:
+        """Take back the last change (None when there is none); returns the splices that did it."""
+        return self._step(owner, tid, undone=0)
+
+    def redo(self, owner: str, tid: str) -> list[Splice] | None:
+        """Make again the change undone last (None when there is none)."""
+        return self._step(owner, tid, undone=1)
+
+    def undo_depth(self, owner: str, tid: str) -> tuple[int, int]:
+        """How many changes can be undone and redone."""
+        with self._lock:
+            self._check(self._db, owner, tid)
+            rows = dict(self._db.execute("SELECT undone, COUNT(*) FROM changes WHERE transcript_id = ? "
+                                         "GROUP BY undone", (tid,)).fetchall())
+        return rows.get(0, 0), rows.get(1, 0)
+
+    def _step(self, owner: str, tid: str, undone: int) -> list[Splice] | None:
+        order = "DESC" if undone == 0 else "ASC"  # undo the newest change; redo the oldest one undone
+        with self._tx() as db:
+            self._check(db, owner, tid)
+            row = db.execute(f"SELECT id, label, splices FROM changes WHERE transcript_id = ? AND undone = ? "
+                             f"ORDER BY id {order} LIMIT 1", (tid, undone)).fetchone()
+            if row is None:
+                return None
+            splices = [Splice.from_dict(d) for d in json.loads(row[2])]
+            if undone == 0:
+                splices = [s.reverse() for s in reversed(splices)]
+            applied = [self._splice(db, tid, s) for s in splices]
+            db.execute("UPDATE changes SET undone = ? WHERE id = ?", (1 - undone, row[0]))
+            self._log(db, tid, ("undo:" if undone == 0 else "redo:") + row[1], applied)
+        return applied
+
+    def _splice(self, db: sqlite3.Connection, tid: str, splice: Splice) -> Splice:
+        """Replace the rows of `splice.old` with `splice.new`, moving the rows after them; a row that is not what
+        the change expects (someone else changed it) refuses the whole change."""
+        at, count = splice.at, len(splice.old)
+        rows = db.execute(f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? AND idx >= ? AND idx < ? "
+                          "ORDER BY idx", (tid, at, at + count)).fetchall()
+        if [_segment(r).to_dict() for r in rows] != [replace(s, id=at + k).to_dict() for k, s in enumerate(splice.old)]:
+            raise RequestError("This part of the transcript was changed meanwhile; open the transcript again.")
+        db.execute("DELETE FROM segments WHERE transcript_id = ? AND idx >= ? AND idx < ?", (tid, at, at + count))
+        shift = len(splice.new) - count
+        if shift:  # two steps through negative numbers, so that no index is ever taken twice
+            db.execute("UPDATE segments SET idx = -(idx + ?) - 1 WHERE transcript_id = ? AND idx >= ?",
+                       (shift, tid, at + count))
+            db.execute("UPDATE segments SET idx = -idx - 1 WHERE transcript_id = ? AND idx < 0", (tid,))
+        new = tuple(replace(s, id=at + k) for k, s in enumerate(splice.new))
+        self._insert(db, tid, new)
+        db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))
+        return Splice(at, tuple(replace(s, id=at + k) for k, s in enumerate(splice.old)), new)
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, tid: str, label: str, splices: list[Splice]) -> None:
+        """One line of the edit log a splice: the texts before and after."""
+        db.executemany("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+                       [(tid, s.at, label, json.dumps([x.text for x in s.old], ensure_ascii=False),
+                         json.dumps([x.text for x in s.new], ensure_ascii=False), time.time()) for s in splices])
+
     def load(self, owner: str, tid: str) -> Transcript:
         """The transcript with all its edits."""
         with self._lock:
@@ -229,6 +333,22 @@ class Store:
         meta = json.loads(row[0])
         return Transcript([_segment(r) for r in rows], TranscriptionInfo.from_dict(meta),
                           meta.get("processing_time", 0.0))
+
+    def segments(self, owner: str, tid: str, at: int, count: int) -> list[Segment]:
+        """`count` segments from index `at` (fewer at the end): a few rows, whatever the transcript's length."""
+        with self._lock:
+            self._check(self._db, owner, tid)
+            rows = self._db.execute(f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? AND idx >= ? "
+                                    "AND idx < ? ORDER BY idx", (tid, at, at + count)).fetchall()
+        return [_segment(r) for r in rows]
+
+    def duration(self, owner: str, tid: str) -> float:
+        """Seconds of audio of the transcript (0 while not known)."""
+        with self._lock:
+            row = self._db.execute("SELECT meta FROM transcripts WHERE id = ? AND owner = ?", (tid, owner)).fetchone()
+        if row is None:
+            raise NotFound(tid)
+        return float((json.loads(row[0]).get("audio") or {}).get("duration") or 0.0)
 
     def info(self, owner: str, tid: str) -> dict:
         """filename, audio_path, status and error of a transcript."""

@@ -1,7 +1,7 @@
 """The app in headless Chromium (Debian's /usr/bin/chromium through playwright; never `playwright install`).
 
-A reviewer uploads a clip, watches it transcribe, edits a segment, marks it reviewed, reloads and reopens it,
-downloads SRT with the edit; records with a fake microphone; loses nothing when the server is SIGKILLed
+A reviewer uploads a clip, watches it transcribe, edits a segment in the editor, marks it reviewed, reloads and
+reopens it, downloads SRT with the edit; records with a fake microphone; loses nothing when the server is SIGKILLed
 right after an edit; and two browsers never see each other's work. The screenshots in docs/screenshots
 are made here.
 """
@@ -13,14 +13,12 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 import srt
 from app_server import REPO, AppServer
 from conftest import AUDIO
+from editor_pages import done_count, long_recording, seg, settled, text
 
-from asr.audio import SAMPLE_RATE, decode_audio
 from ui.i18n import clock, parse_clock
 
 pytest.importorskip("playwright")
@@ -54,13 +52,7 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory) -> Path:
-    """About a quarter of an hour of speech: the fixture clips one after another, twelve times."""
-    parts = []
-    for name in ("wav16k_mono.wav", "flac.flac", "mp3.mp3", "opus.ogg", "wav44k_stereo.wav", "aac.m4a"):
-        parts += [decode_audio(AUDIO / name), np.zeros(SAMPLE_RATE, np.float32)]
-    path = tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav"
-    sf.write(path, np.concatenate(parts * 12), SAMPLE_RATE)
-    return path
+    return long_recording(tmp_path_factory.mktemp("long") / "dolgi-posnetek.wav")
 
 
 def open_app(context, url: str) -> Page:
@@ -82,27 +74,22 @@ def transcribe(page: Page, clip: Path) -> None:
     expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
 
 
-def cell(page: Page, row: int, col: int):
-    return page.locator(f"#segments [data-testid=cell-{row}-{col}]")
-
-
-def edit_cell(page: Page, row: int, col: int, text: str) -> None:
-    """Double-click a cell, replace its content, press Enter, and wait until the app says it is saved."""
-    before = page.locator("#saved").inner_text()
-    target = cell(page, row, col)
+def edit_text(page: Page, i: int, new: str) -> None:
+    """Replace the text of segment `i` in the editor and leave it; waits until the store has it."""
+    target = text(page, i)
     target.click()
-    target.dblclick()
-    editor = target.locator("textarea, input").first
-    expect(editor).to_be_focused()
-    editor.fill(text)
-    editor.press("Enter")
-    expect(page.locator("#saved")).not_to_have_text(before)
-    expect(page.locator("#saved")).to_contain_text(re.compile("Shranjeno|Saved"))
+    page.keyboard.press("Control+a")
+    before = done_count(page)
+    page.keyboard.type(new)
+    page.keyboard.press("Escape")
+    settled(page, before)
+    expect(target).to_have_text(new)
 
 
 def reopen(page: Page, filename: str) -> None:
     page.locator("#mine label", has_text=filename).first.click()
-    expect(cell(page, 0, 0)).to_have_text("1")
+    expect(page.locator("#editor .pe")).to_have_attribute("data-open", "1")
+    expect(seg(page, 0)).to_be_visible()
 
 
 def download(page: Page, fmt: str) -> str:
@@ -127,28 +114,27 @@ def test_upload_edit_review_reload_download(app, browser):
     shot(page, "1-upload")
     page.click("#start")
     expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
-    assert page.locator("#segments .virtual-row").count() >= 1
-    cell(page, 0, 3).click()
-    expect(page.locator("#details")).to_be_visible()
-    edit_cell(page, 0, 3, "popravljeno v brskalniku")
-    new_end = clock(parse_clock(cell(page, 0, 2).inner_text()) - 0.2)
-    edit_cell(page, 0, 2, new_end)
-    expect(cell(page, 0, 2)).to_contain_text(new_end)
-    cell(page, 0, 3).click()  # the player has the corrected transcript as its subtitles
-    page.click("#player button.play-pause-button")
-    expect(page.locator("#player [data-testid=subtitle-display]")).to_have_text("popravljeno v brskalniku")
-    page.click("#player button.play-pause-button")
-    page.click("#mark")
-    expect(cell(page, 0, 5)).to_contain_text("✓")
-    expect(page.locator("#share")).to_contain_text(re.compile(r"1 od \d+"))
-    cell(page, 0, 3).click()
+    assert page.locator("#editor .pe-seg").count() >= 1
+    edit_text(page, 0, "popravljeno v brskalniku")
+    seg(page, 0).locator(".pe-meta").click()
+    new_end = clock(parse_clock(page.locator("#editor .pe-end").input_value()) - 0.2)
+    page.locator("#editor .pe-end").fill(new_end)
+    before = done_count(page)
+    page.locator('#editor [data-act="times"]').click()
+    settled(page, before)
+    expect(seg(page, 0).locator(".pe-clock")).to_contain_text(new_end)
+    before = done_count(page)
+    page.click('#editor [data-act="mark"]')
+    settled(page, before)
+    expect(seg(page, 0).locator(".pe-rev")).to_be_visible()
+    expect(page.locator("#editor .pe-progress")).to_contain_text(re.compile(r"Pregledano 1 od \d+"))
     shot(page, "3-review")
 
     page.reload()
     expect(page.locator("#mine label", has_text=CLIP.name)).to_be_visible(timeout=30_000)
     reopen(page, CLIP.name)
-    expect(cell(page, 0, 3)).to_have_text("popravljeno v brskalniku")
-    expect(cell(page, 0, 5)).to_contain_text("✓")
+    expect(text(page, 0)).to_have_text("popravljeno v brskalniku")
+    expect(seg(page, 0).locator(".pe-rev")).to_be_visible()
     cues = [c for c in srt.parse(download(page, "SRT")) if c.end.total_seconds() <= parse_clock(new_end) + 0.001]
     # the edit is spread over the segment's time: it may fill more than one cue, the last ending with the segment
     assert " ".join(c.content.replace("\n", " ") for c in cues) == "popravljeno v brskalniku"
@@ -161,7 +147,7 @@ def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip
     page = open_app(context, app.url)
     choose(page, long_clip)
     page.click("#start")
-    expect(cell(page, 1, 0)).to_have_text("2", timeout=TIMEOUT)
+    expect(seg(page, 1)).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#cancel")).to_be_enabled()  # segments are shown while it still runs
     expect(page.locator("#progress")).to_contain_text(re.compile(r"Prepisujem: .* \(\d+ %\), končanih delov: \d+"))
     shot(page, "2-running")
@@ -169,10 +155,9 @@ def test_long_file_streams_segments_and_can_be_cancelled(app, browser, long_clip
     expect(page.locator("#progress")).to_contain_text("preklican", timeout=30_000)
     expect(page.locator("#mine label", has_text=long_clip.name)).to_contain_text("preklicano")
     expect(page.locator("#start")).to_be_enabled()
-    start = parse_clock(cell(page, 1, 1).inner_text())
-    cell(page, 1, 3).click()  # choosing a segment moves the player there
-    expect(page.locator("#player #time")).not_to_have_text("0:00")
-    assert abs(parse_clock(page.locator("#player #time").inner_text()) - start) <= 1.0
+    start = parse_clock(seg(page, 1).locator(".pe-clock").inner_text().split("–")[0])
+    seg(page, 1).locator(".pe-meta").click()  # choosing a segment moves the player there
+    assert abs(page.evaluate("() => document.querySelector('#editor .pe-audio').currentTime") - start) <= 0.05
     context.close()
 
 
@@ -203,8 +188,9 @@ def test_english_and_next_uncertain_word(browser, model, tmp_path):
         page.reload()
         expect(page.locator("#start")).to_have_text("Start transcribing", timeout=30_000)
         transcribe(page, CLIP)
-        page.click("#next-unsure")
-        expect(page.locator("#details")).to_be_visible()
+        page.click('#editor [data-act="nextUnsure"]')
+        expect(page.locator("#editor .w.sel")).to_be_visible()
+        expect(page.locator("#editor .w.sel")).to_have_class(re.compile(r"\bu\b"))
         shot(page, "4-english")
         context.close()
 
@@ -225,7 +211,7 @@ def test_microphone_with_fake_capture(app, playwright, tmp_path):
     page.click("#start")
     expect(page.locator("#progress")).to_contain_text(DONE, timeout=TIMEOUT)
     expect(page.locator("#mine label", has_text="mikrofon-")).to_be_visible()
-    assert page.locator("#segments .virtual-row").count() >= 1, "the recording has speech"
+    assert page.locator("#editor .pe-seg").count() >= 1, "the recording has speech"
     browser.close()
 
 
@@ -235,12 +221,12 @@ def test_an_edit_survives_sigkill(tmp_path, model, browser):
         context = browser.new_context(viewport=VIEWPORT)
         page = open_app(context, server.url)
         transcribe(page, CLIP)
-        edit_cell(page, 0, 3, "shranjeno pred padcem")
+        edit_text(page, 0, "shranjeno pred padcem")
         server.kill()
         server.start()  # the same port, so the browser's stored identity still applies
         page.reload()
         reopen(page, CLIP.name)
-        expect(cell(page, 0, 3)).to_have_text("shranjeno pred padcem")
+        expect(text(page, 0)).to_have_text("shranjeno pred padcem")
         context.close()
     finally:
         server.stop()

@@ -8,12 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 
 from asr.config import load_settings
 from asr.errors import NotFound, RequestError
-from asr.store import Store
+from asr.store import Splice, Store
 from asr.types import AudioInfo, ModelInfo, Segment, Transcript, TranscriptionInfo, Word
 
 
@@ -131,3 +132,44 @@ def test_an_edit_survives_sigkill_right_after_it(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert Store(path).load("alice", tid).segments[0].text == "popravljeno besedilo"
+
+
+def test_changes_renumber_segments_in_one_transaction_and_undo_redo_survive_reopening(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    tid = store.create("alice", sample(), status="done")
+    first, second = store.load("alice", tid).segments
+    a, b = Segment.from_words(0, first.words[:1]), Segment.from_words(0, first.words[1:])
+    applied = store.change("alice", tid, "split", [Splice(0, (first,), (a, b))])
+    assert [s.id for s in applied[0].new] == [0, 1]
+    assert [(s.id, s.text) for s in store.load("alice", tid).segments] == [(0, "dober"), (1, "dan"), (2, "danes")]
+    store.change("alice", tid, "delete", [Splice(2, (replace(second, id=2),), ())])
+    assert store.undo_depth("alice", tid) == (2, 0)
+    store.close()
+    reopened = Store(path)  # the history is in the database: a reload does not lose it
+    assert reopened.undo("alice", tid) is not None
+    assert [s.text for s in reopened.load("alice", tid).segments] == ["dober", "dan", "danes"]
+    reopened.undo("alice", tid)
+    assert reopened.load("alice", tid).to_dict() == sample().to_dict()
+    assert reopened.undo("alice", tid) is None and reopened.undo_depth("alice", tid) == (0, 2)
+    reopened.redo("alice", tid)
+    assert [s.text for s in reopened.load("alice", tid).segments] == ["dober", "dan", "danes"]
+    merged = Segment.from_words(0, sample().words)
+    segments = reopened.load("alice", tid).segments
+    reopened.change("alice", tid, "merge", [Splice(0, tuple(segments), (merged,))])
+    assert reopened.undo_depth("alice", tid) == (2, 0), "a new change forgets what was undone"
+    assert [h["field"] for h in reopened.history("alice", tid)] == [
+        "split", "delete", "undo:delete", "undo:split", "redo:split", "merge"]
+    reopened.close()
+
+
+def test_a_change_to_what_is_no_longer_there_changes_nothing(store):
+    tid = store.create("alice", sample(), status="done")
+    first = store.load("alice", tid).segments[0]
+    stale = replace(first, text="something else")
+    with pytest.raises(RequestError, match="changed meanwhile"):
+        store.change("alice", tid, "text", [Splice(0, (first,), (stale,)), Splice(0, (first,), (stale,))])
+    assert store.load("alice", tid).to_dict() == sample().to_dict(), "the first splice was rolled back"
+    assert store.undo_depth("alice", tid) == (0, 0) and store.history("alice", tid) == []
+    with pytest.raises(NotFound):
+        store.change("bob", tid, "text", [Splice(0, (first,), (stale,))])

@@ -16,12 +16,12 @@ from asr.exports import format_date
 from asr.store import Store
 from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
 from ui.config import AppConfig
-from ui.editing import Editing
+from ui.handlers import Handlers
 
 OWNER = "ana"
 
 
-def saved(tmp_path) -> tuple[Editing, str]:
+def saved(tmp_path) -> tuple[Handlers, str]:
     audio = tmp_path / "prepis-audio" / "posnetek.flac"
     audio.parent.mkdir()
     sf.write(audio, np.full(3 * SAMPLE_RATE, 0.25, np.float32), SAMPLE_RATE, subtype="PCM_16")
@@ -32,7 +32,7 @@ def saved(tmp_path) -> tuple[Editing, str]:
     tid = store.create(OWNER, transcript, str(audio), status="done")
     store.edit(OWNER, tid, 0, "text", "Dober dan!")
     store.edit(OWNER, tid, 0, "reviewed", True)
-    return Editing(store, AppConfig()), tid
+    return Handlers(store, None, AppConfig(), None), tid  # exporting needs only the store
 
 
 def test_docx_from_the_app_is_in_the_reviewers_language_and_dated_today(tmp_path):

@@ -7,10 +7,9 @@ from starlette.middleware import Middleware
 
 from asr.config import Settings
 from asr.store import Store
-from ui import review
 from ui.api import Api, build_api
 from ui.config import AppConfig
-from ui.editing import Editing
+from ui.editor.service import EditorService
 from ui.guard import MAX_JSON_BODY, BodyLimit, FileOwners, LoginLimiter, OwnFiles
 from ui.handlers import Handlers
 from ui.i18n import DEFAULT, t
@@ -26,21 +25,22 @@ CONFIRM_DELETE = "(ok, ...rest) => [confirm('Izbrišem odprti prepis? / Delete t
 
 def build_app(settings: Settings, config: AppConfig, store: Store, service: ModelService) -> gr.Blocks:
     """The Blocks of the app (nothing is loaded here; ModelService.warm_up does that)."""
-    handlers, editing = Handlers(store, service, config), Editing(store, config)
+    editor = EditorService(store, config.secret)
+    handlers = Handlers(store, service, config, editor)
     labels = Labels(DEFAULT)
     v = _View()
     with gr.Blocks(title="Prepis", delete_cache=(3600, 24 * 3600)) as demo:
         v.owner_id = gr.BrowserState("", storage_key="prepis-owner", secret=BROWSER_STATE_KEY)
         v.lang_saved = gr.BrowserState(DEFAULT, storage_key="prepis-lang", secret=BROWSER_STATE_KEY)
-        v.owner, v.tid, v.sel = gr.State(""), gr.State(None), gr.State(None)
+        v.owner, v.tid = gr.State(""), gr.State(None)
         build_sidebar(v, labels, handlers)
         labels(gr.Markdown(labels.text("title", "## {}"), elem_id="title"), "title", "value", "## {}")
         build_input(v, labels, service)
-        build_review(v, labels, config)
+        build_review(v, labels, editor, config)
         build_api(Api(service), config.concurrency)
         wire_session(demo, v, labels, handlers)
         wire_transcription(v, handlers, config)
-        wire_review(v, editing, handlers)
+        wire_export(v, handlers)
     return demo
 
 
@@ -49,7 +49,7 @@ class _View:
 
 
 def shown(v) -> list:
-    return [v.tid, v.sel, v.player, v.table, v.share, v.details, v.progress, v.mark]
+    return [v.tid, v.editor, v.progress]
 
 
 def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None:
@@ -57,16 +57,15 @@ def wire_session(demo: gr.Blocks, v, labels: Labels, handlers: Handlers) -> None
               [v.owner_id, v.owner, v.lang, v.mine, v.model_status, v.timer], **PRIVATE)
     v.timer.tick(handlers.on_tick, [v.lang], [v.model_status, v.timer], show_progress="hidden", **PRIVATE)
 
-    def relabel(lang, tid, sel, owner):
-        table = review.table(handlers.store.load(owner, tid) if tid else None, lang, handlers.config.low_confidence)
-        share = review.share(handlers.store.load(owner, tid), lang) if tid else ""
-        return (lang, *labels.updates(lang), table, share, handlers.mine(owner, lang, tid),
-                handlers.service.status_text(lang), handlers.where_update(lang), gr.update(value=t(lang, "mark")),
-                gr.update(value=t(lang, "no_transcript") if not tid else gr.skip()))
+    def relabel(lang, tid, owner):
+        return (lang, *labels.updates(lang), handlers.mine(owner, lang, tid),
+                handlers.service.status_text(lang), handlers.where_update(lang),
+                t(lang, "no_transcript") if not tid else gr.skip())
 
-    v.lang.change(relabel, [v.lang, v.tid, v.sel, v.owner],
-                  [v.lang_saved, *[c for c, *_ in labels.items], v.table, v.share, v.mine, v.model_status,
-                   v.where, v.mark, v.progress], **PRIVATE)
+    v.lang.change(relabel, [v.lang, v.tid, v.owner],
+                  [v.lang_saved, *[c for c, *_ in labels.items], v.mine, v.model_status, v.where, v.progress],
+                  show_progress="hidden", **PRIVATE).then(handlers.editor.relabel, [v.lang], [v.editor],
+                                                          show_progress="hidden", **PRIVATE)
     v.mine.input(handlers.on_open, [v.mine, v.owner, v.lang], shown(v), **PRIVATE)
     confirmed = gr.Checkbox(False, visible=False)
     v.delete.click(handlers.on_delete, [confirmed, v.tid, v.owner, v.lang], [*shown(v), v.mine], js=CONFIRM_DELETE,
@@ -86,17 +85,8 @@ def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
     v.cancel.click(handlers.on_cancel, [v.tid, v.owner, v.lang], [v.progress], concurrency_limit=None, **PRIVATE)
 
 
-def wire_review(v, editing: Editing, handlers: Handlers) -> None:
-    focus = [v.sel, v.player, v.details, v.mark]
-    quiet = {"show_progress": "hidden", **PRIVATE}
-    v.table.select(editing.on_select, [v.tid, v.owner, v.lang], focus, **quiet)
-    v.table.input(editing.on_edit, [v.table, v.tid, v.sel, v.owner, v.lang],
-                  [v.table, v.share, v.saved, v.details, v.player], **quiet)
-    v.mark.click(editing.on_mark, [v.tid, v.sel, v.owner, v.lang], [v.table, v.share, v.saved, *focus],
-                 **PRIVATE).then(
-        lambda owner, lang, tid: handlers.mine(owner, lang, tid), [v.owner, v.lang, v.tid], [v.mine], **PRIVATE)
-    v.next_unsure.click(editing.on_next_unsure, [v.tid, v.sel, v.owner, v.lang], focus, **quiet)
-    v.export.click(editing.on_export, [v.tid, v.fmt, v.owner, v.lang], [v.file], **PRIVATE)
+def wire_export(v, handlers: Handlers) -> None:
+    v.export.click(handlers.on_export, [v.tid, v.fmt, v.owner, v.lang], [v.file], **PRIVATE)
 
 
 def launch_options(config: AppConfig, store: Store) -> dict:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asr.config import Settings
-from ui.review import LOW_CONFIDENCE
 
+LOW_CONFIDENCE = 0.5  # words below this are marked uncertain (PREPIS_LOW_CONFIDENCE overrides)
 SECRET_FILE = ".browser-secret"
 DEFAULT_LOGIN_PAUSE = 60.0  # seconds a user name waits after too many wrong passwords
 

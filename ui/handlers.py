@@ -6,18 +6,19 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import gradio as gr
 
 from asr.errors import NotFound, PrepisError, log_unexpected
-from asr.exports import ExportOptions, export, extension
+from asr.exports import ExportOptions, export, extension, format_date, needs_audio
 from asr.options import TranscribeOptions
+from asr.pipeline import load_audio
 from asr.store import Store
 from asr.types import Transcript
-from ui import review
 from ui.config import AppConfig
+from ui.editor.service import EditorService
 from ui.guard import sign_browser_id, verify_browser_id
 from ui.i18n import DEFAULT, LANGUAGES, t
 from ui.jobs import Job, Progress, display_name, request_cancel
@@ -25,7 +26,7 @@ from ui.service import ModelService
 
 log = logging.getLogger(__name__)
 
-REFRESH_SECONDS = 1.0  # a running job redraws the table at most this often
+REFRESH_SECONDS = 1.0  # a running job sends its new segments to the editor at most this often
 
 
 def user_message(lang: str, e: BaseException) -> str:
@@ -54,8 +55,8 @@ def export_file(transcript: Transcript, fmt: str, options: ExportOptions | None 
 class Handlers:
     """The app's handlers, bound to the shared store, models and operator settings."""
 
-    def __init__(self, store: Store, service: ModelService, config: AppConfig):
-        self.store, self.service, self.config = store, service, config
+    def __init__(self, store: Store, service: ModelService, config: AppConfig, editor: EditorService):
+        self.store, self.service, self.config, self.editor = store, service, config, editor
 
     # ---- shared views -------------------------------------------------------------------------
     def mine(self, owner: str, lang: str, selected: str | None = None):
@@ -70,26 +71,12 @@ class Handlers:
                          info=t(lang, "mine_hint" if choices else "mine_empty"))
 
     def show(self, owner: str, tid: str | None, lang: str, message: str | None = None):
-        """Everything the review view shows of one saved transcript:
-        (tid, sel, player, table, share, details, progress, mark button)."""
+        """Everything the review view shows of one saved transcript: (tid, editor message, progress note)."""
         if not tid:
-            empty = review.table(None, lang, self.config.low_confidence)
-            return (None, None, gr.update(value=None, subtitles=None), empty, "", gr.update(value=None, visible=False),
-                    message or t(lang, "no_transcript"), gr.update(value=t(lang, "mark")))
+            return None, self.editor.opened(owner, None, lang), message or t(lang, "no_transcript")
         info = self.store.info(owner, tid)
-        running = info["status"] == "running"
-        note = message if message is not None else (t(lang, "busy") if running else info["error"])
-        return self.render(tid, self.store.load(owner, tid), running, info["audio_path"], lang, note)
-
-    def render(self, tid: str, transcript: Transcript, running: bool, audio_path: str, lang: str, note: str):
-        """The review view of `transcript` (saved, or the one a running job holds in memory)."""
-        player = gr.skip()  # a running job leaves the player alone: reloading it would stop the reviewer
-        if not running:
-            player = gr.update(value=audio_path or None, subtitles=review.subtitles(transcript), playback_position=0)
-        table = gr.update(value=review.table(transcript, lang, self.config.low_confidence),
-                          interactive=not running and bool(transcript.segments))
-        return (tid, None, player, table, review.share(transcript, lang), gr.update(value=None, visible=False), note,
-                gr.update(value=t(lang, "mark")))
+        note = message if message is not None else (t(lang, "busy") if info["status"] == "running" else info["error"])
+        return tid, self.editor.opened(owner, tid, lang), note
 
     # ---- page load and language -----------------------------------------------------------------
     def on_load(self, stored_id: str, saved_lang: str, request: gr.Request):
@@ -123,7 +110,7 @@ class Handlers:
 
     def on_delete(self, confirmed: bool, tid: str | None, owner: str, lang: str):
         if not confirmed:
-            return (*[gr.skip()] * 8, gr.skip())
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if tid:
             try:
                 self.store.delete(owner, tid)
@@ -131,10 +118,25 @@ class Handlers:
                 raise user_error(lang, e) from e
         return (*self.show(owner, None, lang), self.mine(owner, lang))
 
+    def on_export(self, tid: str | None, fmt: str, owner: str, lang: str):
+        """The file of the open transcript in `fmt`, labelled in the reviewer's language and dated today."""
+        if not tid:
+            raise gr.Error(t(lang, "no_transcript"))
+        try:
+            transcript = self.store.load(owner, tid)
+            options = ExportOptions(lang=lang, date=format_date(date.today(), lang))
+            samples = None
+            if needs_audio(fmt):
+                audio_path = self.store.info(owner, tid)["audio_path"]
+                samples = load_audio(audio_path).samples if audio_path else None
+            return gr.update(value=str(export_file(transcript, fmt, options, samples)), visible=True)
+        except Exception as e:
+            raise user_error(lang, e) from e
+
     # ---- transcription --------------------------------------------------------------------------
     def on_transcribe(self, upload: str | None, recording: str | None, where: str, model: str, owner: str,
                       lang: str, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
-        """A generator: the review view after each batch, while the progress bar says how far it is."""
+        """A generator: the editor gets the new segments of each batch, while the progress bar says how far it is."""
         source = upload or recording
         if not source:
             raise gr.Error(t(lang, "no_audio"))
@@ -146,33 +148,40 @@ class Handlers:
                                                                                         gr.update(interactive=False))
         try:
             tid = job.start()
-            audio_path = self.store.info(owner, tid)["audio_path"]
-            first = list(self.show(owner, tid, lang, t(lang, "waiting_model")))
-            first[2] = gr.update(value=audio_path, subtitles=None, playback_position=0)
-            yield (*first, self.mine(owner, lang, tid), *running)
-
-            def downloading(done: int, total: int | None) -> None:
-                progress(done / total if total else None, desc=t(lang, "model_download", name=model or "",
-                                                                  done=done // 2**20, total=(total or 0) // 2**20
-                                                                  ).replace("**", ""))
-
-            shown_at, transcript = 0.0, None
-            for update in job.run(where, model, downloading):
-                transcript = update.transcript
-                progress(tracker.fraction, desc=tracker.text())
-                if update.new and time.perf_counter() - shown_at >= REFRESH_SECONDS:  # many small batches
-                    shown_at = time.perf_counter()
-                    yield (*self.render(tid, transcript, True, audio_path, lang, ""), gr.skip(), *running)
+            yield (*self.show(owner, tid, lang, t(lang, "waiting_model")), self.mine(owner, lang, tid), *running)
+            for pending in self._batches(job, where, model, tracker, lang, progress):
+                yield (gr.skip(), self.editor.appended(tid, pending[0].id, pending, lang), gr.skip(), gr.skip(),
+                       *running)
         except Exception as e:
             message = user_message(lang, e)
             if job.tid:  # show the failure in the view and the list before the message pops up
                 job.fail(message)
-                yield (*self.show(owner, job.tid, lang, message), self.mine(owner, lang, job.tid), *idle)
+                yield (job.tid, self.editor.finished(job.tid, lang), message, self.mine(owner, lang, job.tid), *idle)
             raise gr.Error(message) from e
+        segments = len(self.store.load(owner, tid).segments)
         done = t(lang, "cancelled") if job.cancelled else t(
-            lang, "done", segments=len(transcript.segments) if transcript else 0,
-            secs=round(time.perf_counter() - tracker.started))
-        yield (*self.show(owner, tid, lang, done), self.mine(owner, lang, tid), *idle)
+            lang, "done", segments=segments, secs=round(time.perf_counter() - tracker.started))
+        # the document stays as it is: the reviewer's caret, selection and player do not move
+        yield (tid, self.editor.finished(tid, lang), done, self.mine(owner, lang, tid), *idle)
+
+    def _batches(self, job: Job, where: str, model: str, tracker: Progress, lang: str, progress):
+        """The final segments of the run, gathered into one list at most every REFRESH_SECONDS."""
+
+        def downloading(done: int, total: int | None) -> None:
+            progress(done / total if total else None, desc=t(lang, "model_download", name=model or "",
+                                                              done=done // 2**20, total=(total or 0) // 2**20
+                                                              ).replace("**", ""))
+
+        shown_at, pending = 0.0, []
+        for update in job.run(where, model, downloading):
+            progress(tracker.fraction, desc=tracker.text())
+            pending += update.new
+            if pending and time.perf_counter() - shown_at >= REFRESH_SECONDS:  # many small batches
+                shown_at = time.perf_counter()
+                yield pending
+                pending = []
+        if pending:
+            yield pending
 
     def on_cancel(self, tid: str | None, owner: str, lang: str):
         """Ask the running job to stop; it stops after the batch in hand and shows what it has."""

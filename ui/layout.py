@@ -8,8 +8,9 @@ import gradio as gr
 
 from asr import models
 from asr.exports import FORMATS
-from ui import review
 from ui.config import AppConfig
+from ui.editor import build_editor
+from ui.editor.service import EditorService
 from ui.handlers import Handlers
 from ui.i18n import DEFAULT, LANGUAGES, t
 from ui.service import ModelService
@@ -17,9 +18,7 @@ from ui.service import ModelService
 FORMAT_NAMES = {"textgrid": "TextGrid", "eaf": "ELAN", "manifest": "NeMo ZIP", "report": "WER"}
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints
 CSS = """
-#details .textspan.hl { font-weight: 600; text-decoration: underline wavy; }
-#share { font-size: 1.05em; }
-#progress { min-height: 110px; }
+#progress { min-height: 60px; }
 """
 
 
@@ -54,6 +53,7 @@ def build_sidebar(v, L: Labels, handlers: Handlers) -> None:
         v.timer = gr.Timer(1.0, active=True)
         v.mine = L(gr.Radio([], label=L.text("mine"), elem_id="mine"), "mine")
         v.delete = L(gr.Button(L.text("delete"), size="sm", variant="secondary", elem_id="delete"), "delete", "value")
+        build_download(v, L)
 
 
 def build_input(v, L: Labels, service: ModelService) -> None:
@@ -76,23 +76,14 @@ def build_input(v, L: Labels, service: ModelService) -> None:
             v.progress = gr.Markdown(t(DEFAULT, "no_transcript"), elem_id="progress")
 
 
-def build_review(v, L: Labels, config: AppConfig) -> None:
-    v.player = L(gr.Audio(label=L.text("player"), type="filepath", interactive=False, elem_id="player"), "player")
-    with gr.Row(equal_height=True):
-        v.next_unsure = L(gr.Button(L.text("next_unsure"), size="sm", elem_id="next-unsure", scale=1), "next_unsure",
-                          "value")
-        v.mark = gr.Button(L.text("mark"), size="sm", variant="primary", elem_id="mark", scale=1)
-        v.share = gr.Markdown(elem_id="share", scale=2)
-        v.saved = gr.Markdown(elem_id="saved", scale=2)
-    v.details = L(gr.HighlightedText(label=L.text("segment"), color_map={"?": "#f59e0b"}, show_legend=False,
-                                     visible=False, elem_id="details"), "segment")
-    with gr.Row():
-        v.table = L(gr.Dataframe(value=review.table(None, DEFAULT, config.low_confidence), type="array",
-                                 label=L.text("table"), interactive=False, wrap=True, max_height=560, scale=4,
-                                 static_columns=review.STATIC_COLUMNS, column_widths=review.COLUMN_WIDTHS,
-                                 datatype=["number", "str", "str", "str", "str", "str"], elem_id="segments"), "table")
-        with gr.Column(scale=1, min_width=200):
-            v.fmt = L(gr.Radio([(FORMAT_NAMES.get(f, f.upper()), f) for f in FORMATS], value="srt",
-                               label=L.text("format"), elem_id="format"), "format")
-            v.export = L(gr.Button(L.text("make_file"), elem_id="export"), "make_file", "value")
-            v.file = L(gr.File(label=L.text("file"), interactive=False, visible=False, elem_id="export-file"), "file")
+def build_review(v, L: Labels, editor: EditorService, config: AppConfig) -> None:
+    v.editor = build_editor(editor, config.low_confidence)
+
+
+def build_download(v, L: Labels) -> None:
+    with L(gr.Accordion(L.text("download"), open=True), "download"):
+        v.fmt = L(gr.Radio([(FORMAT_NAMES.get(f, f.upper()), f) for f in FORMATS], value="srt", label=L.text("format"),
+                           elem_id="format"),
+                  "format")
+        v.export = L(gr.Button(L.text("make_file"), size="sm", elem_id="export"), "make_file", "value")
+        v.file = L(gr.File(label=L.text("file"), interactive=False, visible=False, elem_id="export-file"), "file")
