@@ -21,7 +21,7 @@ CONFIRM_DELETE = "(ok, ...rest) => [confirm('Izbrišem odprti prepis? / Delete t
 
 def build_app(settings: Settings, config: AppConfig, store: Store, service: ModelService) -> gr.Blocks:
     """The Blocks of the app (nothing is loaded here; ModelService.warm_up does that)."""
-    handlers, editing = Handlers(store, service, config), Editing(store, config)
+    handlers, editing = Handlers(store, service, config), Editing(store, config, service)
     labels = Labels(DEFAULT)
     v = _View()
     with gr.Blocks(title="Prepis", delete_cache=(3600, 24 * 3600)) as demo:

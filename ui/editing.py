@@ -3,21 +3,28 @@ download. Every change is written to the store before the handler returns."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import gradio as gr
 
+from asr.align import realign
+from asr.errors import PrepisError, RequestError
+from asr.pipeline import load_audio
 from asr.store import Store
 from asr.types import Transcript
 from ui import review
 from ui.config import AppConfig
 from ui.handlers import export_file, user_error
 from ui.i18n import clock, t
+from ui.service import ModelService
+
+log = logging.getLogger(__name__)
 
 
 class Editing:
-    def __init__(self, store: Store, config: AppConfig):
-        self.store, self.config = store, config
+    def __init__(self, store: Store, config: AppConfig, service: ModelService):
+        self.store, self.config, self.service = store, config, service
 
     def _load(self, owner: str, tid: str | None, lang: str) -> Transcript:
         if not tid:
@@ -71,8 +78,7 @@ class Editing:
         transcript = self._load(owner, tid, lang)
         self._refuse_while_running(owner, tid, lang)
         edits, bad = review.table_edits(_rows(rows), transcript)
-        for edit in edits:
-            self.store.edit(owner, tid, edit.segment, edit.field, edit.value)
+        self._save(owner, tid, transcript, edits, lang)
         transcript = self.store.load(owner, tid)
         if bad:
             gr.Warning(t(lang, "bad_time", value=bad[0]))
@@ -84,6 +90,32 @@ class Editing:
         player = gr.update(subtitles=review.subtitles(transcript)) if edits else gr.skip()
         note = saved(lang, self.store.edit_count(owner, tid)) if edits else gr.skip()
         return table, review.share(transcript, lang), note, details, player
+
+    def _save(self, owner: str, tid: str, transcript: Transcript, edits: list[review.Edit], lang: str) -> None:
+        """Save the edits; a segment whose text or bounds changed gets its words re-aligned to its audio. When that
+        cannot be done (the audio was not kept, no local model), the edit is saved with the old words."""
+        changed: dict[int, dict] = {}
+        for edit in edits:
+            changed.setdefault(edit.segment, {})[edit.field] = edit.value
+        samples = None
+        for idx, fields in changed.items():
+            try:
+                samples = self._samples(owner, tid) if samples is None else samples
+                model = self.service.aligner(transcript.info.model.name)
+                segment = realign(model, samples, transcript, idx, fields.get("text"), fields.get("start"),
+                                  fields.get("end"))
+                self.store.save_aligned(owner, tid, segment)
+            except PrepisError as e:
+                log.warning("segment %d of %s saved without re-aligning its words: %s", idx, tid, e)
+                gr.Warning(t(lang, "not_aligned", reason=str(e)))
+                for field, value in fields.items():
+                    self.store.edit(owner, tid, idx, field, value)
+
+    def _samples(self, owner: str, tid: str):
+        path = self.store.info(owner, tid)["audio_path"]
+        if not path:
+            raise RequestError("The recording of this transcript was not kept.")
+        return load_audio(path).samples
 
     def on_export(self, tid: str | None, fmt: str, owner: str, lang: str):
         transcript = self._load(owner, tid, lang)

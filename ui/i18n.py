@@ -57,6 +57,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
              "The transcription is still running; you can correct it when it is done."),
     "bad_time": ("Čas »{value}« ni veljaven: uporabite sekunde ali m:ss.ss, začetek pred koncem.",
                  "The time “{value}” is not valid: use seconds or m:ss.ss, start before end."),
+    "not_aligned": ("Popravek je shranjen, besed pa ni bilo mogoče znova poravnati z zvokom: {reason}",
+                    "The edit is saved, but its words could not be re-aligned to the audio: {reason}"),
     "saved": ("Shranjeno ob {time} ✓ (popravkov: {count})", "Saved at {time} ✓ ({count} edits)"),
     "decoding": ("Berem posnetek …", "Reading the recording …"),
     "waiting_model": ("Pripravljam model …", "Preparing the model …"),
