@@ -1,4 +1,4 @@
-"""Command line: python -m asr transcribe FILE... | download MODEL."""
+"""Command line: python -m asr transcribe FILE... | align AUDIO SCRIPT | download MODEL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from asr import models
 from asr.config import DEVICES, PRECISIONS, load_settings
-from asr.errors import PrepisError, log_unexpected
+from asr.errors import PrepisError, RequestError, log_unexpected
 from asr.exports import FORMATS, export
 from asr.options import TranscribeOptions
 
@@ -33,19 +33,39 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-f", "--format", type=_formats, action="extend", default=None,
                    help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate (default: txt to stdout)")
     t.add_argument("-o", "--output", type=Path, help="output file (with several formats or files: its folder and stem)")
-    t.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or rsdo-2.0)")
-    t.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
-    t.add_argument("--precision", choices=PRECISIONS,
-                   help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
+    _model_arguments(t)
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
     t.add_argument("--cut-context", type=float, default=TranscribeOptions.cut_context,
                    help="seconds of audio the model also hears on each side of a chunk")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    a = sub.add_parser("align", help="give a known script (UTF-8 text; blank lines part paragraphs) the times it is "
+                                     "said in a recording")
+    a.add_argument("audio", type=Path)
+    a.add_argument("script", type=Path)
+    a.add_argument("-f", "--format", type=_formats, action="extend", default=None,
+                   help=f"output format(s): {', '.join(FORMATS)}; repeat or comma-separate (default: json to stdout)")
+    a.add_argument("-o", "--output", type=Path, help="output file (with several formats: its folder and stem)")
+    _model_arguments(a)
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
     d.add_argument("--url", help="download from this address instead of CLARIN.SI")
     return parser
+
+
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or "
+                                        "rsdo-2.0)")
+    parser.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
+
+
+def _settings(args):
+    settings = load_settings()
+    return replace(settings, model=args.model or settings.model, device=args.device or settings.device,
+                   precision=args.precision or settings.precision)
 
 
 def _output_paths(files: list[Path], formats: list[str], output: Path | None) -> dict[tuple[Path, str], Path]:
@@ -66,9 +86,7 @@ def cmd_transcribe(args) -> int:
     from asr import pipeline
     from asr.backends import get_backend
 
-    settings = load_settings()
-    settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
-                       precision=args.precision or settings.precision)
+    settings = _settings(args)
     options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
@@ -87,6 +105,26 @@ def cmd_transcribe(args) -> int:
             paths[(f, fmt)].write_bytes(export(transcript, fmt))
             print(f"wrote {paths[(f, fmt)]}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_align(args) -> int:
+    from asr.backends import get_backend
+    from asr.script import align_recording
+
+    try:
+        script = args.script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RequestError(f"The script {args.script.name} could not be read as UTF-8 text ({e}).") from e
+    backend = get_backend(replace(_settings(args), provider="local"), _download_progress(args.quiet))
+    with _bar(args.quiet) as bar:
+        transcript = align_recording(backend, args.audio, script, progress=_bar_progress(bar, args.audio.name))
+    if not args.format:
+        sys.stdout.write(export(transcript, "json").decode("utf-8"))
+    paths = _output_paths([args.audio], args.format or [], args.output)
+    for fmt in args.format or []:
+        paths[(args.audio, fmt)].write_bytes(export(transcript, fmt))
+        print(f"wrote {paths[(args.audio, fmt)]}", file=sys.stderr)
+    return 0
 
 
 def _bar_progress(bar, name: str):
@@ -124,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
-        return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
+        return {"transcribe": cmd_transcribe, "align": cmd_align, "download": cmd_download}[args.command](args)
     except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

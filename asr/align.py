@@ -178,9 +178,11 @@ def realign_segment(model: Model, samples: np.ndarray, segment: Segment, text: s
         raise RequestError(f"A segment must start before it ends, within the recording (0 to {duration:.2f} s); "
                            f"got {lo:.2f} to {hi:.2f} s.")
     aligned = align_text(model, samples, text, lo, min(hi, duration))
-    heard = [w for w in aligned.words if w.aligned]
-    lo = lo if start is not None or not heard else heard[0].start
-    hi = hi if end is not None or not heard else heard[-1].end
+    heard = [w for w in aligned.words if w.aligned]  # bounds not given fit the words heard (else stay as they were)
+    if start is None:
+        lo = heard[0].start if heard else segment.start
+    if end is None:
+        hi = heard[-1].end if heard else segment.end
     words = [replace(w, start=min(max(w.start, lo), hi), end=min(max(w.end, lo), hi)) for w in aligned.words]
     return replace(segment, start=round(lo, 3), end=round(hi, 3), text=text, words=words, tokens=aligned.tokens,
                    edited=True)

@@ -101,7 +101,7 @@ class Editing:
         for idx, fields in changed.items():
             try:
                 samples = self._samples(owner, tid) if samples is None else samples
-                model = self.service.aligner(transcript.info.model.name)
+                model = self.service.aligner(transcript.info.model.name).engine
                 segment = realign(model, samples, transcript, idx, fields.get("text"), fields.get("start"),
                                   fields.get("end"))
                 self.store.save_aligned(owner, tid, segment)
