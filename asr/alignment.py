@@ -32,6 +32,7 @@ START_OFFSET = 0.095  # seconds added to the first spike frame time (measured on
 END_OFFSET = 0.08  # seconds after the last spike's frame end when no audio is given (measured)
 ENERGY_HOP = 0.01  # seconds per energy frame
 ENERGY_FLOOR_PERCENTILE = 10  # percentile of frame energies taken as the noise floor
+DIGITAL_SILENCE_DB = -90.0  # frames quieter than this are digital silence (zeros), not the noise floor
 ENERGY_ABOVE_FLOOR_DB = 10.0  # a frame louder than floor + this is speech
 ENERGY_BELOW_PEAK_DB = 30.0  # ... and not quieter than the word's peak minus this
 SILENCE_RUN = 0.12  # seconds of quiet that end a word (longer than a stop closure)
@@ -85,6 +86,13 @@ def _frame_energy_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     n = len(audio) // hop
     frames = np.asarray(audio[: n * hop], dtype=np.float64).reshape(n, hop)
     return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def _noise_floor(energy_db: np.ndarray) -> float:
+    """The noise floor (dB): a low percentile of the frame energies, digital silence left out (a noisy recording
+    with zeroed pauses would otherwise put every noise frame above the floor, and starts in the noise)."""
+    sounding = energy_db[energy_db > DIGITAL_SILENCE_DB]
+    return float(np.percentile(sounding, ENERGY_FLOOR_PERCENTILE)) if len(sounding) else 0.0
 
 
 def _loud(energy_db: np.ndarray, floor_db: float, first: int, last: int) -> np.ndarray:
@@ -172,7 +180,7 @@ def word_times(spikes: Sequence[tuple[float, float]], duration: float, audio: np
     if has_audio:
         duration = max(duration, len(audio) / sample_rate)
         energy_db = _frame_energy_db(audio, sample_rate)
-        floor_db = float(np.percentile(energy_db, ENERGY_FLOOR_PERCENTILE)) if len(energy_db) else 0.0
+        floor_db = _noise_floor(energy_db)
     starts = []
     for i, (spike, _) in enumerate(spikes):
         if energy_db is not None:  # between the previous word's last spike and the next word's first spike

@@ -20,7 +20,7 @@ SYMBOLS = {  # said in Slovenian where they stand alone or next to a number
     "£": "funtov", "°": "stopinj", "@": "afna", "§": "člen", "#": "številka",
 }
 SUBSTITUTES = {  # letters a Slovenian model may lack, by how they are said
-    "q": "k", "w": "v", "x": "ks", "y": "i", "ć": "č", "đ": "dž", "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe",
+    "q": "k", "w": "v", "x": "ks", "y": "i", "ć": "č", "đ": "dž", "ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe",
 }
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")  # 10.000 in Slovenian is ten thousand
