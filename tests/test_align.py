@@ -202,3 +202,29 @@ def test_no_unknown_piece_reaches_the_transcript(engine, opus):
     assert [w.word for w in segment.words] == ["kuiz", "sto", "odstotkov", "vi", "fi"]
     assert segment.tokens == [Token("Quiz:", 0, 0), Token("100%", 1, 2), Token("Wi-Fi", 3, 4), Token("♥", 4, 4),
                               Token("—", 4, 4), Token("½", 4, 4), Token("∞", 4, 4)]
+
+
+def test_the_apps_text_edit_realigns_and_saves_the_segment(tiny_model, clips, tmp_path):
+    """ui.editing: a corrected text is saved with re-aligned words (Store.save_aligned); without audio, as before."""
+    from asr.config import Settings
+    from asr.store import Store
+    from ui.config import AppConfig
+    from ui.editing import Editing
+    from ui.review import Edit
+    from ui.service import ModelService
+
+    audio, truth, transcript = one_segment(clips, "opus.ogg")
+    store = Store(tmp_path / "db.sqlite3")
+    editing = Editing(store, AppConfig(), ModelService(Settings(model=str(tiny_model), device="cpu")))
+    kept = store.create("ana", transcript, audio_path=str(AUDIO / "opus.ogg"), status="done")
+    text = transcript.segments[0].text.replace("tehologijo", "Tehnologijo,")
+    editing._save("ana", kept, store.load("ana", kept), [Edit(0, "text", text)], "en")
+    segment = store.load("ana", kept).segments[0]
+    assert segment.text == text and segment.edited and segment.tokens[3] == Token("Tehnologijo,", 3, 3)
+    assert segment.words[3].word == "tehnologijo" and abs(segment.words[3].start - truth[3]["start"]) <= KEEP
+    assert {"text", "words", "tokens"} <= {h["field"] for h in store.history("ana", kept)}
+    no_audio = store.create("ana", transcript, status="done")
+    editing._save("ana", no_audio, store.load("ana", no_audio), [Edit(0, "text", text)], "en")
+    saved = store.load("ana", no_audio).segments[0]
+    assert saved.text == text and saved.edited and saved.words == transcript.segments[0].words
+    store.close()
