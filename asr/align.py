@@ -166,9 +166,10 @@ def realign_segment(model: Model, samples: np.ndarray, segment: Segment, text: s
     """``segment`` with the reviewer's ``text`` aligned to its audio: text, tokens, words (aligned) and edited=True.
 
     ``start``/``end``: the bounds the reviewer moved the segment to; the words are placed inside them. Bounds not
-    given are the segment's own, widened by EDGE_SLACK (its recognised words may have missed the edges) but never
-    past ``limits`` (the end of the segment before, the start of the one after), and then fitted to the words
-    heard. The model hears the span plus CONTEXT on each side; no other segment changes.
+    given are the segment's own: the words are looked for up to EDGE_SLACK beyond them (its recognised words may
+    have missed the edges), never past ``limits`` (the end of the segment before, the start of the one after), and
+    the bounds widen to the words heard there (a text edit never shrinks a segment). The model hears the span plus
+    CONTEXT on each side; no other segment changes.
     """
     duration = samples.size / SAMPLE_RATE
     floor, ceiling = limits if limits is not None else (0.0, duration)
@@ -178,11 +179,11 @@ def realign_segment(model: Model, samples: np.ndarray, segment: Segment, text: s
         raise RequestError(f"A segment must start before it ends, within the recording (0 to {duration:.2f} s); "
                            f"got {lo:.2f} to {hi:.2f} s.")
     aligned = align_text(model, samples, text, lo, min(hi, duration))
-    heard = [w for w in aligned.words if w.aligned]  # bounds not given fit the words heard (else stay as they were)
+    heard = [w for w in aligned.words if w.aligned]  # bounds not given widen to the words heard, never shrink
     if start is None:
-        lo = heard[0].start if heard else segment.start
+        lo = min([segment.start] + [w.start for w in heard[:1]])
     if end is None:
-        hi = heard[-1].end if heard else segment.end
+        hi = max([segment.end] + [w.end for w in heard[-1:]])
     words = [replace(w, start=min(max(w.start, lo), hi), end=min(max(w.end, lo), hi)) for w in aligned.words]
     return replace(segment, start=round(lo, 3), end=round(hi, 3), text=text, words=words, tokens=aligned.tokens,
                    edited=True)

@@ -79,10 +79,11 @@ class Editing:
         self._refuse_while_running(owner, tid, lang)
         edits, bad = review.table_edits(_rows(rows), transcript)
         self._save(owner, tid, transcript, edits, lang)
+        before = [(s.start, s.end) for s in transcript.segments]
         transcript = self.store.load(owner, tid)
         if bad:
             gr.Warning(t(lang, "bad_time", value=bad[0]))
-        retimed = bad or any(e.field != "text" for e in edits)
+        retimed = bad or before != [(s.start, s.end) for s in transcript.segments]  # a re-aligned text may widen
         table = review.table(transcript, lang, self.config.low_confidence) if retimed else gr.skip()
         details = gr.skip()
         if sel is not None and any(e.segment == sel for e in edits):
