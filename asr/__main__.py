@@ -1,4 +1,4 @@
-"""Command line: python -m asr transcribe FILE... | export TRANSCRIPT.json | download MODEL."""
+"""Command line: python -m asr transcribe FILE... | align AUDIO SCRIPT | export TRANSCRIPT.json | download MODEL."""
 
 from __future__ import annotations
 
@@ -53,10 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("transcribe", help="transcribe audio or video files")
     t.add_argument("files", nargs="+", type=Path)
     _add_output(t, "default: txt to stdout")
-    t.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or rsdo-2.0)")
-    t.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
-    t.add_argument("--precision", choices=PRECISIONS,
-                   help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
+    _model_arguments(t)
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -65,10 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("transcripts", nargs="+", type=Path)
     _add_output(e, "required")
     e.add_argument("--audio", type=Path, help="the recording (needed for the training manifest; one transcript)")
+    a = sub.add_parser("align", help="give a known script (UTF-8 text; blank lines part paragraphs) the times it is "
+                                     "said in a recording")
+    a.add_argument("audio", type=Path)
+    a.add_argument("script", type=Path)
+    _add_output(a, "default: json to stdout")
+    _model_arguments(a)
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
     d.add_argument("--url", help="download from this address instead of CLARIN.SI")
     return parser
+
+
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="rsdo-2.0, protoverb-1.0 or a path to a .nemo file (default: ASR_MODEL or "
+                                        "rsdo-2.0)")
+    parser.add_argument("--device", choices=DEVICES, help="default: ASR_DEVICE or auto")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="default: ASR_PRECISION or auto (bf16 on a CUDA GPU, fp32 on the CPU)")
+
+
+def _settings(args):
+    settings = load_settings()
+    return replace(settings, model=args.model or settings.model, device=args.device or settings.device,
+                   precision=args.precision or settings.precision)
 
 
 def _output_paths(files: list[Path], formats: list[str], output: Path | None) -> dict[tuple[Path, str], Path]:
@@ -103,9 +121,7 @@ def cmd_transcribe(args) -> int:
     from asr import pipeline
     from asr.backends import get_backend
 
-    settings = load_settings()
-    settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
-                       precision=args.precision or settings.precision)
+    settings = _settings(args)
     options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
     export_options = _options(args)
     backend = get_backend(settings, _download_progress(args.quiet))
@@ -141,6 +157,21 @@ def cmd_export(args) -> int:
         except (OSError, ValueError) as e:
             raise RequestError(f"{f} cannot be read as a transcript JSON ({type(e).__name__}).") from e
         _write(Transcript.from_dict(data), args.format, paths, f, options, samples)
+def cmd_align(args) -> int:
+    from asr.backends import get_backend
+    from asr.script import align_recording
+
+    try:
+        script = args.script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RequestError(f"The script {args.script.name} could not be read as UTF-8 text ({e}).") from e
+    backend = get_backend(replace(_settings(args), provider="local"), _download_progress(args.quiet))
+    with _bar(args.quiet) as bar:
+        transcript = align_recording(backend, args.audio, script, progress=_bar_progress(bar, args.audio.name))
+    if not args.format:
+        sys.stdout.write(export(transcript, "json").decode("utf-8"))
+    paths = _output_paths([args.audio], args.format or [], args.output)
+    _write(transcript, args.format or [], paths, args.audio, _options(args))
     return 0
 
 
@@ -179,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
-        return {"transcribe": cmd_transcribe, "export": cmd_export, "download": cmd_download}[args.command](args)
+        commands = {"transcribe": cmd_transcribe, "align": cmd_align, "export": cmd_export, "download": cmd_download}
+        return commands[args.command](args)
     except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -32,6 +32,7 @@ START_OFFSET = 0.095  # seconds added to the first spike frame time (measured on
 END_OFFSET = 0.08  # seconds after the last spike's frame end when no audio is given (measured)
 ENERGY_HOP = 0.01  # seconds per energy frame
 ENERGY_FLOOR_PERCENTILE = 10  # percentile of frame energies taken as the noise floor
+DIGITAL_SILENCE_DB = -90.0  # frames quieter than this are digital silence (zeros), not the noise floor
 ENERGY_ABOVE_FLOOR_DB = 10.0  # a frame louder than floor + this is speech
 ENERGY_BELOW_PEAK_DB = 30.0  # ... and not quieter than the word's peak minus this
 SILENCE_RUN = 0.12  # seconds of quiet that end a word (longer than a stop closure)
@@ -69,7 +70,7 @@ def _group_words(runs: list[tuple[int, int, int]], pieces: Sequence[str]) -> lis
     return groups
 
 
-def _confidence(log_probs: np.ndarray, group: list[tuple[int, int, int]]) -> float:
+def confidence(log_probs: np.ndarray, group: Sequence[tuple[int, int, int]]) -> float:
     """Mean over the word's tokens of the token's peak posterior on its frames.
 
     The peak posterior of a CTC spike is the model's probability that this token was emitted there; averaging
@@ -86,6 +87,13 @@ def _frame_energy_db(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     n = len(audio) // hop
     frames = np.asarray(audio[: n * hop], dtype=np.float64).reshape(n, hop)
     return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def _noise_floor(energy_db: np.ndarray) -> float:
+    """The noise floor (dB): a low percentile of the frame energies, digital silence left out (a noisy recording
+    with zeroed pauses would otherwise put every noise frame above the floor, and starts in the noise)."""
+    sounding = energy_db[energy_db > DIGITAL_SILENCE_DB]
+    return float(np.percentile(sounding, ENERGY_FLOOR_PERCENTILE)) if len(sounding) else 0.0
 
 
 def _loud(energy_db: np.ndarray, floor_db: float, first: int, last: int) -> np.ndarray:
@@ -153,33 +161,47 @@ def words_from_ctc(
     which, when given, refines the word starts and ends from the signal energy).
     """
     groups = [g for g in _group_words(_token_runs(log_probs, blank_id), pieces) if _text(g, pieces)]
-    spikes = [(g[0][1] * frame_shift, (g[-1][2] + 1) * frame_shift) for g in groups]  # first, last spike (s)
-    duration = len(log_probs) * frame_shift
+    spikes = [(g[0][1] * frame_shift, (g[-1][2] + 1) * frame_shift) for g in groups]
+    times = word_times(spikes, len(log_probs) * frame_shift, audio, sample_rate, frame_shift)
+    return [Word(_text(g, pieces), start, end, confidence(log_probs, g))
+            for g, (start, end) in zip(groups, times, strict=True)]
+
+
+def word_times(spikes: Sequence[tuple[float, float]], duration: float, audio: np.ndarray | None = None,
+               sample_rate: int = 16000, frame_shift: float = FRAME_SHIFT) -> list[tuple[float, float]]:
+    """(start, end) in seconds, to the millisecond, of each word from its CTC path: the one timing rule of Prepis.
+
+    ``spikes[i]`` = (time of the first frame of word i's first token, end of the last frame of its last token),
+    in time order, whether the path is the greedy one (recognised words) or a forced one (asr.align). Starts get
+    START_OFFSET or, with ``audio``, the energy onset; ends the energy falling to the noise floor (or END_OFFSET);
+    a word never ends after the next one starts. ``duration``: seconds of ``log_probs`` (and ``audio``).
+    """
     has_audio = audio is not None and len(audio) > 0
+    energy_db, floor_db = None, 0.0
     if has_audio:
         duration = max(duration, len(audio) / sample_rate)
         energy_db = _frame_energy_db(audio, sample_rate)
-        floor_db = float(np.percentile(energy_db, ENERGY_FLOOR_PERCENTILE)) if len(energy_db) else 0.0
+        floor_db = _noise_floor(energy_db)
     starts = []
     for i, (spike, _) in enumerate(spikes):
-        if has_audio:  # between the previous word's last spike and the next word's first spike
+        if energy_db is not None:  # between the previous word's last spike and the next word's first spike
             lower = max(spikes[i - 1][1] if i else 0.0, spike - MAX_LEAD)
             upper = spikes[i + 1][0] if i + 1 < len(spikes) else duration
             starts.append(max(0.0, _energy_start(energy_db, floor_db, spike, lower, upper)))
         else:
             starts.append(max(0.0, spike + START_OFFSET))
     starts = _in_order(starts, duration)
-    words = []
-    for i, (group, (_, spike_end)) in enumerate(zip(groups, spikes, strict=True)):
-        limit = starts[i + 1] if i + 1 < len(groups) else duration
+    times = []
+    for i, (_, spike_end) in enumerate(spikes):
+        limit = starts[i + 1] if i + 1 < len(spikes) else duration
         end = None
-        if has_audio:
+        if energy_db is not None:
             end = _energy_end(energy_db, floor_db, spike_end, starts[i], min(limit, spike_end + MAX_TAIL))
         if end is None:
             end = spike_end + END_OFFSET
         end = min(max(end, starts[i] + frame_shift), limit)
-        words.append(Word(_text(group, pieces), round(starts[i], 3), round(end, 3), _confidence(log_probs, group)))
-    return words
+        times.append((round(starts[i], 3), round(end, 3)))
+    return times
 
 
 def _in_order(starts: list[float], duration: float) -> list[float]:

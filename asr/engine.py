@@ -137,6 +137,10 @@ class Engine:
         log_probs = log_probs.float().cpu().numpy()
         return [log_probs[i, :n] for i, n in enumerate(encoded_len.cpu().tolist())]
 
+    def token_ids(self, text: str) -> list[int]:
+        """The model's token ids of ``text`` (its SentencePiece tokenizer)."""
+        return list(self.model.tokenizer.text_to_ids(text))
+
     def recognize(self, batch: Sequence[np.ndarray]) -> list[list[Word]]:
         """Timed words for each chunk; times in seconds from the start of that chunk."""
         return [

@@ -321,6 +321,29 @@ class Store:
         db.executemany("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                        [(tid, s.at, label, json.dumps([x.text for x in s.old], ensure_ascii=False),
                          json.dumps([x.text for x in s.new], ensure_ascii=False), time.time()) for s in splices])
+    def save_aligned(self, owner: str, tid: str, segment: Segment) -> bool:
+        """Save a re-aligned segment (asr.align.realign_segment): its text, bounds, words, tokens and `edited`, in one
+        transaction; each changed field is logged in the edit history (the old words too). False if nothing changed.
+        """
+        with self._tx() as db:
+            self._check(db, owner, tid)
+            where = "WHERE transcript_id = ? AND idx = ?"
+            row = db.execute(f"SELECT {SEGMENT_COLUMNS} FROM segments {where}", (tid, segment.id)).fetchone()
+            if row is None:
+                raise NotFound(f"segment {segment.id} of {tid}")
+            old, new = _segment(row).to_dict(), segment.to_dict()
+            changed = [f for f in ("text", "start", "end", "words", "tokens") if old.get(f) != new.get(f)]
+            if not changed and old.get("edited") == new.get("edited"):
+                return False
+            _, _, start, end, text, _, words, _, extra = _segment_row(tid, segment)
+            db.execute(f'UPDATE segments SET start = ?, "end" = ?, text = ?, words = ?, extra = ? {where}',
+                       (start, end, text, words, extra, tid, segment.id))
+            now = time.time()
+            db.executemany("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           [(tid, segment.id, f, json.dumps(old.get(f), ensure_ascii=False),
+                             json.dumps(new.get(f), ensure_ascii=False), now) for f in changed])
+            db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (now, tid))
+        return True
 
     def load(self, owner: str, tid: str) -> Transcript:
         """The transcript with all its edits."""

@@ -1,4 +1,5 @@
-"""The launched app through gradio_client: /transcribe gives the core's words and times, /export every format.
+"""The launched app through gradio_client: /transcribe gives the core's words and times, /align a known text's,
+/export every format.
 
 One app (`python app.py`, fixture model) serves the module; a second one checks login and that the RunPod
 key never reaches the browser.
@@ -47,7 +48,7 @@ def api_result(client):
 
 def test_the_named_endpoints_are_documented_and_the_ui_events_are_not(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/transcribe", "/export"}
+    assert set(endpoints) == {"/transcribe", "/align", "/export"}
 
 
 @pytest.mark.parametrize("clip", [CLIP, VIDEO], ids=["wav", "mp4"])
@@ -144,3 +145,24 @@ def test_the_readme_example_works_as_written(app, monkeypatch, tmp_path, capsys)
     exec(compile(code.replace("http://127.0.0.1:7860/", app.url), "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "popravljeno" in printed and "besedilo" in printed and "-->" in printed  # maybe in two cues
+
+
+def test_align_gives_the_script_its_true_times(client, model):
+    from helpers import load_truth, word_time_errors
+
+    from asr.script import align_recording
+
+    truth = load_truth(CLIP.with_suffix(".json"))
+    words = truth["text"].split()
+    script = " ".join(words[:6]).capitalize() + ".\n\n" + " ".join(words[6:]) + "."
+    data = client.predict(handle_file(str(CLIP)), script, api_name="/align")
+    result = Transcript.from_dict(data)
+    assert result.segments[0].text.startswith(words[0].capitalize())
+    assert " ".join(s.text for s in result.segments).split() == script.split()
+    assert [w.word for w in result.words] == words and all(w.aligned for w in result.words)
+    start, end, n = word_time_errors(truth["words"], result.words)
+    assert n == len(words) and start <= 0.020 and end <= 0.110
+    core = align_recording(LocalBackend(Engine(model, model.stem, "cpu")), CLIP, script)
+    assert [(w.start, w.end) for w in core.words] == [(w.start, w.end) for w in result.words]
+    with pytest.raises(AppError, match="The script is empty"):
+        client.predict(handle_file(str(CLIP)), "  ", api_name="/align")

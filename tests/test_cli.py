@@ -94,3 +94,20 @@ def test_export_options_are_checked(tmp_path):
     result = run_cli("export", tmp_path / "t.json", "-f", "srt", "--export-options", '{"subtitles": "tv"}')
     assert result.returncode == 2
     assert "subtitles='tv' is not allowed: use one of streaming, broadcast" in result.stderr
+def test_align_a_script_to_srt_and_json(tmp_path, tiny_model):
+    from helpers import load_truth, word_time_errors
+
+    truth = load_truth(CLIP.with_suffix(".json"))
+    script = tmp_path / "script.txt"
+    script.write_text(truth["text"].capitalize() + ".\n", encoding="utf-8")
+    result = run_cli("align", CLIP, script, "--model", tiny_model, "--format", "srt,json", "-o", tmp_path / "out",
+                     "--quiet")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    words = [w for s in data["segments"] for w in s["words"]]
+    assert [w["word"] for w in words] == truth["text"].split()
+    start, end, n = word_time_errors(truth["words"], words)
+    assert n == len(words) and start <= 0.020 and end <= 0.110
+    assert (tmp_path / "out.srt").read_text(encoding="utf-8").startswith("1\n00:00:00,")
+    missing = run_cli("align", CLIP, tmp_path / "none.txt", "--model", tiny_model, "--quiet")
+    assert missing.returncode == 2 and "none.txt could not be read" in missing.stderr

@@ -142,14 +142,14 @@ def test_the_save_path_has_one_seam_for_realignment(tmp_path):
     store = Store(tmp_path / "db.sqlite3")
     calls = []
 
-    def realign(audio_path: str, segment: Segment, text: str) -> Segment:
-        calls.append((audio_path, segment.id, text))
+    def realign(owner: str, tid: str, segment: Segment, text: str) -> Segment:
+        calls.append((owner, segment.id, text))
         return replace(segment, text=text, words=[Word(w, segment.start, segment.end, 1.0) for w in text.split()],
                        tokens=[], edited=True)
 
     editor = EditorService(store, SECRET, realign)
     tid = store.create("alice", sample(), "/audio/a.wav", status="done")
     answer = ask(editor, tid, "text", i=1, text="danes ni lepo")
-    assert calls == [("/audio/a.wav", 1, "danes ni lepo")]
+    assert calls == [("alice", 1, "danes ni lepo")]
     assert [w[0] for w in answer["changes"][0]["insert"][0]["w"]] == ["danes", "ni", "lepo"]
     store.close()

@@ -173,3 +173,29 @@ def test_a_change_to_what_is_no_longer_there_changes_nothing(store):
     assert store.undo_depth("alice", tid) == (0, 0) and store.history("alice", tid) == []
     with pytest.raises(NotFound):
         store.change("bob", tid, "text", [Splice(0, (first,), (stale,))])
+def test_a_realigned_segment_is_saved_in_one_step_and_logged(tmp_path):
+    from dataclasses import replace
+
+    from asr.types import Token
+
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    tid = store.create("alice", sample(), status="done")
+    old = store.load("alice", tid).segments[0]
+    new_words = [Word("dober", 0.52, 0.79, 0.95), Word("dan", 0.9, 1.15, 0.9), Word("vsem", 1.2, 1.2, 0.0,
+                                                                                     aligned=False)]
+    aligned = replace(old, start=0.45, text="Dober dan vsem!", words=new_words, edited=True,
+                      tokens=[Token("Dober", 0, 0), Token("dan", 1, 1), Token("vsem!", 2, 2)])
+    assert store.save_aligned("alice", tid, aligned)
+    assert not store.save_aligned("alice", tid, aligned), "saving the same segment again changes nothing"
+    store.close()
+    reopened = Store(path)
+    t = reopened.load("alice", tid)
+    assert t.segments[0] == aligned and t.segments[1] == sample().segments[1]
+    assert t.to_dict()["segments"][0]["words"][2] == {"word": "vsem", "start": 1.2, "end": 1.2, "confidence": 0.0,
+                                                      "aligned": False}
+    history = reopened.history("alice", tid)
+    assert [(h["segment"], h["field"]) for h in history] == [(0, "text"), (0, "start"), (0, "words"), (0, "tokens")]
+    assert history[0]["old"] == "dober dan" and history[2]["old"][1]["word"] == "dan"
+    with pytest.raises(NotFound):
+        reopened.save_aligned("bob", tid, aligned)

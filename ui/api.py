@@ -1,6 +1,6 @@
-"""The app's named API endpoints for gradio_client: /transcribe (file -> transcript JSON) and
-/export (transcript JSON + format [+ options JSON] [+ audio for the training manifest] -> file).
-They keep nothing in the review store."""
+"""The app's named API endpoints for gradio_client: /transcribe (file -> transcript JSON), /align (file + the
+text said in it -> transcript JSON) and /export (transcript JSON + format [+ options JSON] [+ audio for the
+training manifest] -> file). They keep nothing in the review store."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from asr.exports import FORMATS, ExportOptions, needs_audio
 from asr.limits import export_format, transcript_from_request
 from asr.options import TranscribeOptions
 from asr.pipeline import load_audio
+from asr.script import align_recording
 from ui.handlers import export_file, user_error
 from ui.service import ModelService
 
@@ -38,6 +39,23 @@ class Api:
             decoded = load_audio(audio, options.limits, Path(audio).name)
             *_, last = self.service.stream(None, None, decoded, options, report)
             return last.transcript.to_dict()
+        except Exception as e:
+            raise user_error("en", e) from e
+
+    def align(self, audio: str, script: str, progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
+        """Align a known text (paragraphs parted by blank lines) to an audio or video file with the app's default
+        model; returns the transcript JSON: the script's segments, words with times, words not heard marked
+        ``"aligned": false``."""
+        if not audio:
+            raise gr.Error("Give an audio or video file.")
+
+        def report(fraction: float, message: str) -> None:
+            progress(fraction, desc=message)
+
+        try:
+            options = TranscribeOptions()
+            decoded = load_audio(audio, options.limits, Path(audio).name)
+            return align_recording(self.service.aligner(), decoded, str(script or ""), options, report).to_dict()
         except Exception as e:
             raise user_error("en", e) from e
 
@@ -70,14 +88,17 @@ def _json(value, problem: str):
 
 
 def build_api(api: Api, concurrency: int) -> None:
-    """Hidden components behind the two endpoints (they show in the app's "Use via API" page)."""
+    """Hidden components behind the endpoints (they show in the app's "Use via API" page)."""
     with gr.Column(visible=False):
         audio = gr.File(label="audio", type="filepath")
+        script = gr.Textbox(label="script")
         transcript = gr.JSON(label="transcript")
         fmt = gr.Textbox(value="srt", label="fmt")
         options = gr.JSON(value=None, label="options")
         file = gr.File(label="file")
         gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
+        gr.Button("align").click(api.align, [audio, script], [transcript], api_name="align",
+                                 concurrency_limit=concurrency, concurrency_id="asr")
         gr.Button("export").click(api.export, [transcript, fmt, options, audio], [file], api_name="export",
                                   concurrency_limit=EXPORT_CONCURRENCY, concurrency_id="export")

@@ -14,6 +14,7 @@ from ui.guard import MAX_JSON_BODY, BodyLimit, FileOwners, LoginLimiter, OwnFile
 from ui.handlers import Handlers
 from ui.i18n import DEFAULT, t
 from ui.layout import CSS, PRIVATE, Labels, build_input, build_review, build_sidebar
+from ui.realign import Realigner
 from ui.service import ModelService
 
 # BrowserState sends its `secret` to every browser (/config): it is no secret. The stored id is signed by the server
@@ -25,7 +26,7 @@ CONFIRM_DELETE = "(ok, ...rest) => [confirm('Izbrišem odprti prepis? / Delete t
 
 def build_app(settings: Settings, config: AppConfig, store: Store, service: ModelService) -> gr.Blocks:
     """The Blocks of the app (nothing is loaded here; ModelService.warm_up does that)."""
-    editor = EditorService(store, config.secret)
+    editor = EditorService(store, config.secret, Realigner(store, service))
     handlers = Handlers(store, service, config, editor)
     labels = Labels(DEFAULT)
     v = _View()

@@ -118,6 +118,11 @@ class ModelService:
             return t(lang, "model_error", error=s.error)
         return t(lang, "model_loading", name=s.name)
 
+    def aligner(self, model: str | None = None):
+        """The local backend whose model aligns text (asr.align, asr.script): the transcript's model when the app
+        has it, else the default one (loaded, or downloaded, on first use)."""
+        return get_backend(self.settings_for("local", model))
+
     def stream(self, where: str | None, model: str | None, audio: Audio, options: TranscribeOptions,
                progress: Progress = no_progress, downloading: models.ByteProgress | None = None,
                cancel: threading.Event | None = None) -> Iterator[Update]:

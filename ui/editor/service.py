@@ -25,7 +25,7 @@ from ui.i18n import DEFAULT, LANGUAGES, t
 log = logging.getLogger(__name__)
 
 # (audio path, segment, the reviewer's text) -> the segment with that text and its words aligned to the audio
-Realign = Callable[[str, Segment, str], Segment]
+Realign = Callable[[str, str, Segment, str], Segment]  # owner, transcript id, segment, text -> segment
 NOTES = ("note", "warning")  # keys of an answer whose values are texts of ui.i18n
 
 
@@ -152,7 +152,11 @@ class EditorService:
         text = " ".join(text.split())
         if self.realign is None or not text:
             return ops.text_segment(segment, text)
-        return self.realign(self.store.info(owner, tid)["audio_path"], segment, text)
+        try:
+            return self.realign(owner, tid, segment, text)
+        except PrepisError as e:  # no kept audio, no local model: the text is saved with the old words
+            log.warning("segment %d of %s saved without re-aligning its words: %s", segment.id, tid, e)
+            return ops.text_segment(segment, text)
 
     def _text(self, owner: str, tid: str, p: dict[str, Any]):
         i, (segment,) = self._one(owner, tid, p)
