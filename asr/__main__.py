@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cut-context", type=float, default=TranscribeOptions.cut_context,
                    help="seconds of audio the model also hears on each side of a chunk")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
+    t.add_argument("--speakers", default=TranscribeOptions.speakers, metavar="auto|off|N",
+                   help="who spoke when: auto finds how many speakers there are, N says so (1-8), off skips it")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
@@ -69,7 +71,8 @@ def cmd_transcribe(args) -> int:
     settings = load_settings()
     settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
                        precision=args.precision or settings.precision)
-    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size)
+    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size,
+                                speakers=args.speakers)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
     failed = 0

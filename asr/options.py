@@ -8,6 +8,8 @@ from asr.audio import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, AudioLimits
 from asr.errors import RequestError
 
 CUT_CONTEXT = 1.0  # seconds; measured on a 17-minute file (docs/benchmarks.md, "Context at cuts")
+SPEAKERS_AUTO, SPEAKERS_OFF = "auto", "off"
+MAX_SPEAKERS = 8  # the most speakers diarization looks for, or can be told there are
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,10 @@ class TranscribeOptions:
     max_segment: float = 12.0  # seconds; a longer run of words is split into several segments
     max_duration: float = DEFAULT_MAX_DURATION  # seconds of audio accepted
     max_bytes: int = DEFAULT_MAX_BYTES  # size of the input file accepted
+    speakers: str = SPEAKERS_AUTO  # "auto": found by diarization; "off"; or how many there are, "1" to "8"
 
     def __post_init__(self):
+        object.__setattr__(self, "speakers", str(self.speakers).strip().lower())
         checks = {
             "max_chunk": 1.0 <= self.max_chunk <= 600.0,
             "cut_context": 0.0 <= self.cut_context <= 5.0,
@@ -29,6 +33,8 @@ class TranscribeOptions:
             "max_segment": 1.0 <= self.max_segment <= 600.0,
             "max_duration": self.max_duration > 0,
             "max_bytes": self.max_bytes > 0,
+            "speakers": self.speakers in (SPEAKERS_AUTO, SPEAKERS_OFF)
+            or (self.speakers.isdigit() and 1 <= int(self.speakers) <= MAX_SPEAKERS),
         }
         allowed = {
             "max_chunk": "1 to 600 seconds",
@@ -38,6 +44,7 @@ class TranscribeOptions:
             "max_segment": "1 to 600 seconds",
             "max_duration": "positive seconds",
             "max_bytes": "positive bytes",
+            "speakers": f"auto, off, or how many speakers there are (1 to {MAX_SPEAKERS})",
         }
         for name, ok in checks.items():
             if not ok:
@@ -46,6 +53,16 @@ class TranscribeOptions:
     @property
     def limits(self) -> AudioLimits:
         return AudioLimits(self.max_duration, self.max_bytes)
+
+    @property
+    def diarize(self) -> bool:
+        """Whether speakers are found at all."""
+        return self.speakers != SPEAKERS_OFF
+
+    @property
+    def speaker_count(self) -> int | None:
+        """How many speakers there are when the person said so; None when diarization finds out."""
+        return int(self.speakers) if self.speakers.isdigit() else None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,8 @@ Request `{"input": {...}}`, every key optional except one of the two audio sourc
   max_chunk, cut_context, batch_size   as in asr.options.TranscribeOptions
 Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend", "device",
 "precision"[, "segments"]}.
+The worker does not find speakers: a job is often one part of a recording, and speakers are found where the
+parts are joined (the app or CLI, asr.pipeline), over the whole recording.
 Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
 """
 
@@ -31,7 +33,7 @@ from urllib.parse import urlsplit
 from asr.backends import Backend, Progress, get_backend, no_progress
 from asr.config import Settings, load_settings
 from asr.errors import PrepisError, RequestError, log_unexpected
-from asr.options import TranscribeOptions
+from asr.options import SPEAKERS_OFF, TranscribeOptions
 from asr.pipeline import transcribe_stream
 from asr.segmenter import Chunk
 from asr.types import Transcript
@@ -74,6 +76,7 @@ def parse_request(job_input, limits: TranscribeOptions) -> Request:
         batch_size=int(_number(job_input, "batch_size", TranscribeOptions.batch_size)),
         max_duration=limits.max_duration,
         max_bytes=limits.max_bytes,
+        speakers=SPEAKERS_OFF,  # a job is a part of a recording: speakers are found where the parts are joined
     )
     return Request(audio, str(job_input.get("filename") or "audio"), bool(job_input.get("timestamps")),
                    parse_chunks(job_input.get("chunks")), options)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from asr.errors import RequestError
 from asr.exports import FORMATS
-from asr.options import TranscribeOptions
+from asr.options import SPEAKERS_AUTO, TranscribeOptions
 from asr.pipeline import load_audio
 from asr.types import Transcript
 from ui.handlers import export_file, user_error
@@ -21,9 +21,11 @@ class Api:
     def __init__(self, service: ModelService):
         self.service = service
 
-    def transcribe(self, audio: str, progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
+    def transcribe(self, audio: str, speakers: str = SPEAKERS_AUTO,
+                   progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
         """Transcribe an audio or video file with the app's default model; returns the transcript as JSON
-        (segments with words, times in seconds, confidences)."""
+        (segments with words, times in seconds, confidences, and a speaker per segment and word).
+        `speakers`: "auto" (found), "off", or how many there are ("1" to "8")."""
         if not audio:
             raise gr.Error("Give an audio or video file.")
 
@@ -31,7 +33,7 @@ class Api:
             progress(fraction, desc=message)
 
         try:
-            options = TranscribeOptions()
+            options = TranscribeOptions(speakers=speakers or SPEAKERS_AUTO)
             decoded = load_audio(audio, options.limits, Path(audio).name)
             *_, last = self.service.stream(None, None, decoded, options, report)
             return last.transcript.to_dict()
@@ -56,9 +58,10 @@ def build_api(api: Api, concurrency: int) -> None:
     """Hidden components behind the two endpoints (they show in the app's "Use via API" page)."""
     with gr.Column(visible=False):
         audio = gr.File(label="audio", type="filepath")
+        speakers = gr.Textbox(SPEAKERS_AUTO, label="speakers")
         transcript = gr.JSON(label="transcript")
         fmt = gr.Dropdown(list(FORMATS), value="srt", label="fmt")
         file = gr.File(label="file")
-        gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
+        gr.Button("transcribe").click(api.transcribe, [audio, speakers], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
         gr.Button("export").click(api.export, [transcript, fmt], [file], api_name="export")
