@@ -38,6 +38,8 @@ EMBEDDING = 256  # dimensions of a voice embedding
 ENCODER_THREADS = 1  # torch threads for the voice encoder: 2 were 5x slower in CPU time on a busy 2-core machine
 MAX_POINTS = 2000  # windows clustered at most (more are sampled evenly, then all assigned to the nearest speaker)
 PRUNE_STEPS = 10  # neighbourhood sizes NME-SC tries
+MIN_PRUNE = 0.05  # the smallest neighbourhood tried, as a fraction of the windows
+MIN_NEIGHBOURS = 6  # and at least this many windows (smaller ones broke 1-minute files into spurious speakers)
 MAX_PRUNE = 0.25  # the largest neighbourhood tried, as a fraction of the windows
 SEED = 0
 EIGEN_TOLERANCE = 1e-3  # per neighbour kept; smaller eigenvalue gaps are no structure (many tiny components)
@@ -189,7 +191,8 @@ def _spectral(affinity: np.ndarray, count: int | None) -> np.ndarray:
     """Labels of the rows of a cosine affinity matrix: NME-SC chooses the neighbourhood (and the count)."""
     n = len(affinity)
     best = None
-    for neighbours in np.unique(np.linspace(2, max(2, int(MAX_PRUNE * n)), PRUNE_STEPS).astype(int)):
+    low = max(MIN_NEIGHBOURS, int(MIN_PRUNE * n))
+    for neighbours in np.unique(np.linspace(low, max(low, int(MAX_PRUNE * n)), PRUNE_STEPS).astype(int)):
         values, vectors = _eigen(affinity, min(int(neighbours), n - 1))
         gaps = np.diff(values)[: min(MAX_SPEAKERS, n - 1)]
         if gaps.max() <= EIGEN_TOLERANCE * neighbours:

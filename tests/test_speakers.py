@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                   reason="espeak-ng makes the conversations (scripts/setup --dev installs it)")
 MAX_DER_TWO = 0.10  # the issue's targets
 MAX_DER_MORE = 0.20
+MIN_WORD_ACCURACY = 0.95  # of words given the right speaker by the pipeline
+TURN_SLACK = 0.3  # seconds; a recognised word's times may lie this far outside its true turn
 
 
 def conversation(n_speakers: int, minutes: float, seed: int) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
@@ -161,14 +164,7 @@ def test_the_pipeline_labels_every_word_and_segment_at_the_end(backend):
     for s in transcript.segments:
         assert {w.speaker for w in s.words} == {s.speaker}
         assert s.text == " ".join(w.word for w in s.words)
-    truth = {name: [(a, b) for n, a, b in reference if n == name] for name, _, _ in reference}
-    said_by = [{n for n, spans in truth.items() if any(a - 0.3 <= w.start and w.end <= b + 0.3 for a, b in spans)}
-               for w in transcript.words]
-    mapping = {}
-    for w, names in zip(transcript.words, said_by, strict=True):
-        if len(names) == 1:
-            mapping.setdefault(w.speaker, set()).update(names)
-    assert all(len(v) == 1 for v in mapping.values()) and len(mapping) == 2, mapping
+    assert word_accuracy(transcript.words, reference) >= MIN_WORD_ACCURACY
     data = Transcript.from_dict(transcript.to_dict())
     assert [w.speaker for w in data.words] == [w.speaker for w in transcript.words], "JSON carries the speakers"
 
@@ -181,6 +177,20 @@ def test_off_and_silence_give_no_speakers(backend):
     assert {s.speaker for s in one.segments} == {"Govorec 1"}
     silent = transcribe(backend, _wav(np.zeros(5 * SAMPLE_RATE, np.float32)))
     assert silent.segments == []
+
+
+def word_accuracy(said: list[Word], reference: list[tuple[str, float, float]]) -> float:
+    """The share of words, among those inside one true turn, whose speaker is that turn's (under the best naming)."""
+    pairs = []
+    for w in said:
+        names = {n for n, a, b in reference if a - TURN_SLACK <= w.start and w.end <= b + TURN_SLACK}
+        if len(names) == 1:
+            pairs.append((w.speaker, names.pop()))
+    best: dict[str, str] = {}
+    for (hyp, ref), _ in Counter(pairs).most_common():
+        if hyp not in best and ref not in best.values():
+            best[hyp] = ref
+    return sum(best.get(hyp) == ref for hyp, ref in pairs) / max(1, len(pairs))
 
 
 def _wav(audio: np.ndarray) -> bytes:
@@ -238,3 +248,11 @@ def test_replacing_the_segments_of_a_running_transcription(store):
     relabelled.segments = [Segment.from_words(i, [w], w.speaker) for i, w in enumerate(relabelled.words)]
     assert store.replace_segments("alice", tid, relabelled) == 4
     assert store.load("alice", tid).to_dict()["segments"] == relabelled.to_dict()["segments"]
+
+
+def test_the_cli_refuses_a_bad_speaker_count_before_loading_anything(tmp_path, capsys):
+    from asr.__main__ import main
+
+    assert main(["transcribe", str(tmp_path / "x.wav"), "--speakers", "nine"]) == 2
+    assert "speakers='nine' is not allowed: use auto, off, or how many speakers there are (1 to 8)" in (
+        capsys.readouterr().err)
