@@ -12,6 +12,7 @@ already decoded, wherever the words were recognised): the last step then rewrite
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -23,8 +24,11 @@ import numpy as np
 from asr import speakers
 from asr.audio import SAMPLE_RATE, AudioLimits, AudioSource, decode_audio, sha256_of
 from asr.backends import Backend, Progress, no_progress
+from asr.errors import log_unexpected
 from asr.options import TranscribeOptions
 from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,8 @@ def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: Tr
                 break  # the words recognised so far are kept
         new = builder.finish()
         _step(transcript, new, backend, started)
-        if options.diarize and transcript.segments and not (cancel is not None and cancel.is_set()):
-            progress(1.0, "finding speakers")
-            _label_speakers(transcript, audio, options, backend)
+        if (options.diarize and transcript.segments and not (cancel is not None and cancel.is_set())
+                and _label_speakers(transcript, audio, options, backend, progress)):
             _step(transcript, [], backend, started)
             yield Update(transcript, list(transcript.segments), replaced=True)
         else:
@@ -133,12 +136,22 @@ def _step(transcript: Transcript, new: list[Segment], backend: Backend, started:
     transcript.processing_time = round(time.perf_counter() - started, 3)
 
 
-def _label_speakers(transcript: Transcript, audio: Audio, options: TranscribeOptions, backend: Backend) -> None:
-    """Find who spoke when in the recognised words' regions; label and split the segments in place."""
+def _label_speakers(transcript: Transcript, audio: Audio, options: TranscribeOptions, backend: Backend,
+                    progress: Progress) -> bool:
+    """Find who spoke when in the recognised words' regions; label and split the segments in place.
+
+    False when it failed: a defect there (logged) must not cost the person the words already recognised.
+    """
+    progress(1.0, "finding speakers")
     device = "cuda" if backend.info.device == "cuda" else "cpu"
-    regions = speakers.word_regions(transcript.words)
-    turns = speakers.diarize(audio.samples, regions, options.speaker_count, device)
+    try:
+        turns = speakers.diarize(audio.samples, speakers.word_regions(transcript.words), options.speaker_count,
+                                 device)
+    except Exception as e:  # the transcript stays whole, without speakers
+        log_unexpected(log, e, "speaker diarization")
+        return False
     transcript.segments[:] = speakers.label_segments(transcript.segments, turns)
+    return True
 
 
 def transcribe(backend: Backend, source: AudioSource | Audio, options: TranscribeOptions = TranscribeOptions(),

@@ -5,7 +5,8 @@
 The speech regions are the true turns joined across short pauses (what the recognised words' times give the
 pipeline), so the time is diarization alone: spectrograms, the voice encoder, clustering, turns. Reports wall
 time, this process's CPU time, the real-time factor of both, the extra peak memory (resident set sampled every
-SAMPLE_EVERY s, above what the process held with the audio decoded), and the DER of the result.
+SAMPLE_EVERY s, above what the process held with the audio decoded; it includes importing torch and loading the
+voice encoder, which the app has done before), and the DER of the result.
 """
 
 from __future__ import annotations

@@ -91,10 +91,15 @@ def test_one_voice_is_one_speaker():
     assert score(reference, hypothesis(turns)).der <= MAX_DER_TWO
 
 
+def music(seconds: float) -> np.ndarray:
+    """A major chord swelling twice a second: music with no speech."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t))
+    return (0.1 * chord).astype(np.float32)
+
+
 def test_silence_and_music_have_no_speakers():
-    t = np.arange(20 * SAMPLE_RATE) / SAMPLE_RATE
-    chords = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t))
-    for audio in (np.zeros(20 * SAMPLE_RATE, np.float32), (0.1 * chords).astype(np.float32)):
+    for audio in (np.zeros(20 * SAMPLE_RATE, np.float32), music(20)):
         assert speakers.diarize(audio, speakers.vad_regions(audio)) == []
     assert speakers.diarize(np.zeros(SAMPLE_RATE, np.float32), []) == []
 
@@ -169,14 +174,14 @@ def test_the_pipeline_labels_every_word_and_segment_at_the_end(backend):
     assert [w.speaker for w in data.words] == [w.speaker for w in transcript.words], "JSON carries the speakers"
 
 
-def test_off_and_silence_give_no_speakers(backend):
+def test_off_silence_and_music_give_no_speakers(backend):
     clip = next(p for p in (Path(__file__).parent / "fixtures" / "audio").iterdir() if p.suffix == ".flac")
     off = transcribe(backend, clip, TranscribeOptions(speakers="off"))
     assert off.words and all(w.speaker is None for w in off.words) and all(s.speaker is None for s in off.segments)
     one = transcribe(backend, clip, TranscribeOptions())
     assert {s.speaker for s in one.segments} == {"Govorec 1"}
-    silent = transcribe(backend, _wav(np.zeros(5 * SAMPLE_RATE, np.float32)))
-    assert silent.segments == []
+    for audio in (np.zeros(5 * SAMPLE_RATE, np.float32), music(20)):
+        assert transcribe(backend, _wav(audio)).segments == []
 
 
 def word_accuracy(said: list[Word], reference: list[tuple[str, float, float]]) -> float:
@@ -256,3 +261,16 @@ def test_the_cli_refuses_a_bad_speaker_count_before_loading_anything(tmp_path, c
     assert main(["transcribe", str(tmp_path / "x.wav"), "--speakers", "nine"]) == 2
     assert "speakers='nine' is not allowed: use auto, off, or how many speakers there are (1 to 8)" in (
         capsys.readouterr().err)
+
+
+def test_a_failure_in_diarization_keeps_the_words(backend, monkeypatch, caplog):
+    clip = next(p for p in (Path(__file__).parent / "fixtures" / "audio").iterdir() if p.suffix == ".flac")
+
+    def broken(*args, **kwargs):
+        raise ValueError("a defect")
+
+    monkeypatch.setattr(speakers, "diarize", broken)
+    updates = list(transcribe_stream(backend, clip))
+    assert updates[-1].transcript.words and not updates[-1].replaced
+    assert all(s.speaker is None for s in updates[-1].transcript.segments)
+    assert "unexpected error" in caplog.text and "speaker diarization" in caplog.text
