@@ -1,11 +1,12 @@
 """Who spoke when: speaker turns from voice embeddings of short overlapping windows, clustered offline.
 
-Speech regions (the recognised words' own times, or Silero VAD when there are no words) are cut into WINDOW-long
-windows every HOP; Resemblyzer's voice encoder (its 17 MB weights ship inside its wheel) gives each a 256-d
-embedding. Spectral clustering of their cosine affinities finds the speakers: the neighbourhood kept per window
-and the number of speakers are chosen together by the normalised maximum eigengap (NME-SC, Park et al. 2019), or
-the number is given. Every moment of a region belongs to the window whose centre is nearest, so a speaker change
-falls halfway between two windows of different speakers (HOP / 2 resolution).
+Speech regions (in the pipeline the recognised words' own times; Silero VAD for audio nobody recognised) are cut
+into WINDOW-long windows every HOP; Resemblyzer's voice encoder (its 17 MB weights ship inside its wheel) gives
+each a 256-d embedding. Spectral clustering of their cosine affinities finds the speakers: the neighbourhood kept
+per window and the number of speakers are chosen together by the normalised maximum eigengap (NME-SC, Park et
+al. 2019), or the number is given. Every moment of a region belongs to the window whose centre is nearest, so a
+speaker change falls halfway between two windows of different speakers (HOP / 2 resolution). How it was chosen
+and what it measured: docs/speakers.md.
 
 Speakers are numbered 0, 1, ... in order of first appearance; `speaker_name` gives the stored label "Govorec 1",
 "Govorec 2", ... (the UI may show "Speaker 1" for an English reader; a reviewer's rename replaces the label).
@@ -14,7 +15,6 @@ Speakers are numbered 0, 1, ... in order of first appearance; `speaker_name` giv
 from __future__ import annotations
 
 import functools
-import logging
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +25,6 @@ import numpy as np
 from asr.audio import SAMPLE_RATE
 from asr.options import MAX_SPEAKERS
 from asr.types import Segment, Token, Word
-
-log = logging.getLogger(__name__)
 
 WINDOW = 1.5  # seconds of speech per embedding
 HOP = 0.75  # seconds between window starts
@@ -310,18 +308,26 @@ def _main_speaker(words: Sequence[Word]) -> str | None:
 
 
 def _split(segment: Segment) -> list[Segment]:
-    """The segment cut between tokens (each spoken by the speaker of its first raw word) where the speaker changes."""
+    """The segment cut between tokens (each spoken by the speaker of its first raw word) where the speaker changes.
+
+    No cut falls between two words that overlap in time (segments never overlap): the later token stays with the
+    earlier speaker. Every word of a piece takes the piece's speaker.
+    """
     tokens = segment.tokens or [Token(w.word, i, i) for i, w in enumerate(segment.words)]
     who = [segment.words[t.first].speaker for t in tokens]
-    if segment.edited or len(set(who)) <= 1:
+    for i in range(1, len(tokens)):
+        if who[i] != who[i - 1] and segment.words[tokens[i].first].start < segment.words[tokens[i].first - 1].end:
+            who[i] = who[i - 1]
+    if segment.edited:
         return [replace(segment, speaker=_main_speaker(segment.words))]
     starts = [i for i in range(len(tokens)) if i == 0 or who[i] != who[i - 1]]
     pieces = []
     for a, b in zip(starts, [*starts[1:], len(tokens)], strict=True):
         first = 0 if a == 0 else tokens[a].first
         last = tokens[b].first if b < len(tokens) else len(segment.words)
-        words = segment.words[first:last]
+        words = [replace(w, speaker=who[a]) for w in segment.words[first:last]]
         part = [Token(t.text, t.first - first, t.last - first) for t in tokens[a:b]]
-        pieces.append(replace(segment, start=words[0].start, end=words[-1].end, text=" ".join(t.text for t in part),
-                              words=words, speaker=who[a], tokens=part if segment.tokens else []))
+        text = " ".join(t.text for t in part) if len(starts) > 1 else segment.text
+        pieces.append(replace(segment, start=words[0].start, end=words[-1].end, text=text, words=words,
+                              speaker=who[a], tokens=part if segment.tokens else []))
     return pieces

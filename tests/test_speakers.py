@@ -274,3 +274,11 @@ def test_a_failure_in_diarization_keeps_the_words(backend, monkeypatch, caplog):
     assert updates[-1].transcript.words and not updates[-1].replaced
     assert all(s.speaker is None for s in updates[-1].transcript.segments)
     assert "unexpected error" in caplog.text and "speaker diarization" in caplog.text
+
+
+def test_no_cut_between_words_that_overlap_in_time():
+    overlapping = Segment.from_words(0, words(("dober", 0.0, 0.52), ("dan", 0.5, 0.8), ("ja", 1.1, 1.3)))
+    turns = [speakers.Turn(0, 0.0, 0.51), speakers.Turn(1, 0.51, 2.0)]
+    a, b = speakers.label_segments([overlapping], turns)
+    assert (a.text, a.speaker, b.text, b.speaker) == ("dober dan", "Govorec 1", "ja", "Govorec 2")
+    assert a.end <= b.start and [w.speaker for w in a.words] == ["Govorec 1", "Govorec 1"]
