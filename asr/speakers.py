@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -95,21 +96,27 @@ def vad_regions(samples: np.ndarray) -> list[tuple[float, float]]:
 _encoder_lock = threading.Lock()
 
 
+def _resemblyzer():
+    """The resemblyzer package (its import of scipy.ndimage.morphology warns of SciPy 2.0; scipy is pinned)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*scipy.ndimage.morphology", category=DeprecationWarning)
+            import resemblyzer
+    except ImportError as e:  # an installation problem, not the person's
+        raise RuntimeError("Speaker diarization needs resemblyzer==0.1.4 (see scripts/setup).") from e
+    return resemblyzer
+
+
 @functools.lru_cache(maxsize=2)
 def _encoder(device: str):
     """Resemblyzer's voice encoder on `device`, loaded once per process."""
-    try:
-        from resemblyzer import VoiceEncoder
-    except ImportError as e:  # an installation problem, not the person's
-        raise RuntimeError("Speaker diarization needs resemblyzer==0.1.4 (see scripts/setup).") from e
-    return VoiceEncoder(device, verbose=False).eval()
+    return _resemblyzer().VoiceEncoder(device, verbose=False).eval()
 
 
 def _mel(samples: np.ndarray) -> np.ndarray:
     """The voice encoder's input: a 40-band mel power spectrogram, one row per MEL_HOP, at TARGET_DBFS or louder."""
-    from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
-
-    return wav_to_mel_spectrogram(normalize_volume(samples, TARGET_DBFS, increase_only=True))
+    audio = _resemblyzer().audio
+    return audio.wav_to_mel_spectrogram(audio.normalize_volume(samples, TARGET_DBFS, increase_only=True))
 
 
 @dataclass(frozen=True)
