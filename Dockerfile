@@ -16,7 +16,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 python3-venv \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY requirements.txt ./
+COPY requirements.txt requirements-nodeps.txt ./
 COPY scripts/setup scripts/setup
 RUN scripts/setup
 COPY asr asr

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     _model_arguments(t)
     t.add_argument("--max-chunk", type=float, default=TranscribeOptions.max_chunk, help="seconds per model call")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
+    t.add_argument("--speakers", default=TranscribeOptions.speakers, metavar="auto|off|N",
+                   help="who spoke when: auto finds how many speakers there are, N says so (1-8), off skips it")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     e = sub.add_parser("export", help="write a transcript JSON (as /transcribe returns it, reviewed or not) "
                                       "in other formats")
@@ -122,7 +124,7 @@ def cmd_transcribe(args) -> int:
     from asr.backends import get_backend
 
     settings = _settings(args)
-    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size)
+    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size, speakers=args.speakers)
     export_options = _options(args)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)

@@ -12,6 +12,8 @@ from asr.errors import RequestError
 MAX_CHUNK = 60.0  # seconds of speech per model call
 MAX_MODEL_INPUT = MAX_CHUNK  # seconds of audio in one chunk
 MAX_BATCH_AUDIO = 1200.0  # seconds of audio in one forward pass (all the chunks of a batch)
+SPEAKERS_AUTO, SPEAKERS_OFF = "auto", "off"
+MAX_SPEAKERS = 8  # the most speakers diarization looks for, or can be told there are
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,10 @@ class TranscribeOptions:
     max_segment: float = 12.0  # seconds; a longer run of words is split into several segments
     max_duration: float = DEFAULT_MAX_DURATION  # seconds of audio accepted
     max_bytes: int = DEFAULT_MAX_BYTES  # size of the input file accepted
+    speakers: str = SPEAKERS_AUTO  # "auto": found by diarization; "off"; or how many there are, "1" to "8"
 
     def __post_init__(self):
+        object.__setattr__(self, "speakers", str(self.speakers).strip().lower())
         checks = {
             "max_chunk": 1.0 <= self.max_chunk <= MAX_CHUNK,
             "batch_size": isinstance(self.batch_size, int) and 1 <= self.batch_size <= 256,
@@ -31,6 +35,8 @@ class TranscribeOptions:
             "max_segment": 1.0 <= self.max_segment <= 600.0,
             "max_duration": self.max_duration > 0,
             "max_bytes": self.max_bytes > 0,
+            "speakers": self.speakers in (SPEAKERS_AUTO, SPEAKERS_OFF)
+            or (self.speakers.isdigit() and 1 <= int(self.speakers) <= MAX_SPEAKERS),
         }
         allowed = {
             "max_chunk": f"1 to {MAX_CHUNK:g} seconds",
@@ -39,6 +45,7 @@ class TranscribeOptions:
             "max_segment": "1 to 600 seconds",
             "max_duration": "positive seconds",
             "max_bytes": "positive bytes",
+            "speakers": f"auto, off, or how many speakers there are (1 to {MAX_SPEAKERS})",
         }
         for name, ok in checks.items():
             if not ok:
@@ -48,6 +55,16 @@ class TranscribeOptions:
     @property
     def limits(self) -> AudioLimits:
         return AudioLimits(self.max_duration, self.max_bytes)
+
+    @property
+    def diarize(self) -> bool:
+        """Whether speakers are found at all."""
+        return self.speakers != SPEAKERS_OFF
+
+    @property
+    def speaker_count(self) -> int | None:
+        """How many speakers there are when the person said so; None when diarization finds out."""
+        return int(self.speakers) if self.speakers.isdigit() else None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -4,10 +4,15 @@ A transcription decodes the audio once, lets a backend (asr.backends) recognise 
 groups the words into segments as they come: a segment is final as soon as a later word cannot join it, so
 each step yields only the segments that became final (work per step does not grow with the transcript),
 and the last step yields the rest.
+
+Speakers need the whole recording, so they are found when recognition has finished (asr.speakers, on the audio
+already decoded, wherever the words were recognised): the last step then rewrites the transcript as a whole
+(every word and segment labelled, segments split where the speaker changes) and says so with `replaced`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -16,10 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from asr import speakers
 from asr.audio import SAMPLE_RATE, AudioLimits, AudioSource, decode_audio, sha256_of
 from asr.backends import Backend, Progress, no_progress
+from asr.errors import log_unexpected
 from asr.options import TranscribeOptions
 from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,10 +82,15 @@ class SegmentBuilder:
 
 @dataclass
 class Update:
-    """One step of a transcription: the transcript so far, and the segments this step made final."""
+    """One step of a transcription: the transcript so far, and the segments this step made final.
+
+    `replaced`: this step rewrote the segments already given (speakers assigned, segments split and renumbered):
+    `new` holds all of them, and whoever keeps the earlier ones replaces them.
+    """
 
     transcript: Transcript
     new: list[Segment]
+    replaced: bool = False
 
 
 def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: TranscribeOptions = TranscribeOptions(),
@@ -103,7 +117,12 @@ def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: Tr
                 break  # the words recognised so far are kept
         new = builder.finish()
         _step(transcript, new, backend, started)
-        yield Update(transcript, new)
+        if (options.diarize and transcript.segments and not (cancel is not None and cancel.is_set())
+                and _label_speakers(transcript, audio, options, backend, progress)):
+            _step(transcript, [], backend, started)
+            yield Update(transcript, list(transcript.segments), replaced=True)
+        else:
+            yield Update(transcript, new)
     finally:
         stream.close()
     progress(1.0, "done")
@@ -115,6 +134,24 @@ def _step(transcript: Transcript, new: list[Segment], backend: Backend, started:
     transcript.info = replace(transcript.info, model=info.model, backend=info.backend, device=info.device,
                               precision=info.precision)
     transcript.processing_time = round(time.perf_counter() - started, 3)
+
+
+def _label_speakers(transcript: Transcript, audio: Audio, options: TranscribeOptions, backend: Backend,
+                    progress: Progress) -> bool:
+    """Find who spoke when in the recognised words' regions; label and split the segments in place.
+
+    False when it failed: a defect there (logged) must not cost the person the words already recognised.
+    """
+    progress(1.0, "finding speakers")
+    device = "cuda" if backend.info.device == "cuda" else "cpu"
+    try:
+        turns = speakers.diarize(audio.samples, speakers.word_regions(transcript.words), options.speaker_count,
+                                 device)
+    except Exception as e:  # the transcript stays whole, without speakers
+        log_unexpected(log, e, "speaker diarization")
+        return False
+    transcript.segments[:] = speakers.label_segments(transcript.segments, turns)
+    return True
 
 
 def transcribe(backend: Backend, source: AudioSource | Audio, options: TranscribeOptions = TranscribeOptions(),

@@ -28,7 +28,8 @@ from asr.types import Segment, Transcript, TranscriptionInfo
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one
 STATUSES = ("running", "done", "cancelled", "failed", "interrupted")
-EDITABLE = ("text", "start", "end", "reviewed")
+EDITABLE = ("text", "start", "end", "reviewed", "speaker")
+MAX_SPEAKER_NAME = 80  # characters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS transcripts (
@@ -116,6 +117,12 @@ class Splice:
     def from_dict(cls, data: dict) -> Splice:
         return cls(int(data["at"]), tuple(Segment.from_dict(s) for s in data["old"]),
                    tuple(Segment.from_dict(s) for s in data["new"]))
+def speaker_name(value) -> str:
+    """A reviewer's name for a speaker, trimmed; RequestError when it is empty or too long."""
+    name = " ".join(str(value or "").split())
+    if not name or len(name) > MAX_SPEAKER_NAME:
+        raise RequestError(f"A speaker's name must have 1 to {MAX_SPEAKER_NAME} characters.")
+    return name
 
 
 def _meta(transcript: Transcript) -> str:
@@ -233,7 +240,7 @@ class Store:
         if field not in EDITABLE:
             raise RequestError(f"field must be one of {', '.join(EDITABLE)}, not {field!r}")
         column = '"end"' if field == "end" else field
-        new = int(value) if field == "reviewed" else value
+        new = {"reviewed": int, "speaker": speaker_name}.get(field, lambda v: v)(value)
         with self._tx() as db:
             self._check(db, owner, tid)
             where = "WHERE transcript_id = ? AND idx = ?"
@@ -246,6 +253,10 @@ class Store:
             if field == "text":  # the reviewer's text wins over every later stage
                 db.execute(f"UPDATE segments SET extra = json_set(extra, '$.edited', json('true')) {where}",
                            (tid, idx))
+            if field == "speaker":  # the segment's words were said by its speaker
+                words = json.loads(db.execute(f"SELECT words FROM segments {where}", (tid, idx)).fetchone()[0])
+                db.execute(f"UPDATE segments SET words = ? {where}",
+                           (json.dumps([{**w, "speaker": new} for w in words], ensure_ascii=False), tid, idx))
             db.execute("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                        (tid, idx, field, json.dumps(row[0]), json.dumps(new), time.time()))
             db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))
@@ -344,6 +355,42 @@ class Store:
                              json.dumps(new.get(f), ensure_ascii=False), now) for f in changed])
             db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (now, tid))
         return True
+    def rename_speaker(self, owner: str, tid: str, old: str, new: str) -> int:
+        """Rename speaker `old` to `new` everywhere in the transcript (segments and words), each change logged.
+
+        Returns how many segments changed (0: nobody is called `old`). Renaming onto an existing name joins the
+        two speakers.
+        """
+        new = speaker_name(new)
+        with self._tx() as db:
+            self._check(db, owner, tid)
+            rows = db.execute("SELECT idx, speaker, words FROM segments WHERE transcript_id = ? ORDER BY idx",
+                              (tid,)).fetchall()
+            changed = 0
+            for idx, speaker, words in rows:
+                data = json.loads(words)
+                if speaker != old and all(w.get("speaker") != old for w in data):
+                    continue
+                renamed = [{**w, "speaker": new} if w.get("speaker") == old else w for w in data]
+                db.execute("UPDATE segments SET speaker = ?, words = ? WHERE transcript_id = ? AND idx = ?",
+                           (new if speaker == old else speaker, json.dumps(renamed, ensure_ascii=False), tid, idx))
+                db.execute("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           (tid, idx, "speaker", json.dumps(old), json.dumps(new), time.time()))
+                changed += 1
+            if changed:
+                db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))
+        return changed
+
+    def replace_segments(self, owner: str, tid: str, transcript: Transcript) -> int:
+        """Put the transcript's segments in place of the saved ones (a pipeline step that rewrote them all, such
+        as speaker labelling: asr.pipeline.Update.replaced), with its info; returns the number of rows."""
+        with self._tx() as db:
+            self._check(db, owner, tid)
+            db.execute("DELETE FROM segments WHERE transcript_id = ?", (tid,))
+            written = self._insert(db, tid, transcript.segments)
+            db.execute("UPDATE transcripts SET meta = ?, updated = ? WHERE id = ?",
+                       (_meta(transcript), time.time(), tid))
+        return written
 
     def load(self, owner: str, tid: str) -> Transcript:
         """The transcript with all its edits."""

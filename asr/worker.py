@@ -16,6 +16,8 @@ Request `{"input": {...}}`, every key optional except one of the two audio sourc
   max_chunk (a number), batch_size (a whole number)   as in asr.options.TranscribeOptions
 Answer: {"text", "processing_time", "duration", "model": {"name", "file_sha256"}, "backend", "device",
 "precision"[, "segments"]}.
+The worker does not find speakers: a job is often one part of a recording, and speakers are found where the
+parts are joined (the app or CLI, asr.pipeline), over the whole recording.
 Bad input answers {"error": "<sentence>"} (a string), which RunPod turns into a FAILED job with that text.
 """
 
@@ -33,7 +35,7 @@ from asr.backends import Backend, Progress, get_backend, no_progress
 from asr.config import Settings, load_settings
 from asr.errors import PrepisError, RequestError, log_unexpected
 from asr.fetch import FetchPolicy, fetch
-from asr.options import MAX_MODEL_INPUT, TranscribeOptions, check_batch
+from asr.options import MAX_MODEL_INPUT, SPEAKERS_OFF, TranscribeOptions, check_batch
 from asr.pipeline import transcribe_stream
 from asr.segmenter import Chunk
 from asr.types import Transcript
@@ -82,7 +84,8 @@ def parse_request(job_input, limits: Limits) -> Request:
         raise RequestError("The job has no audio: send the file's bytes as audio_base64, or an audio_url.")
     options = replace(limits.options,
                       max_chunk=_typed(job_input, "max_chunk", (int, float), TranscribeOptions.max_chunk),
-                      batch_size=_typed(job_input, "batch_size", int, TranscribeOptions.batch_size))
+                      batch_size=_typed(job_input, "batch_size", int, TranscribeOptions.batch_size),
+                      speakers=SPEAKERS_OFF)  # a job is a part of a recording: speakers are found where it is joined
     filename = _typed(job_input, "filename", str, "audio")[:MAX_FILENAME] or "audio"
     chunks = parse_chunks(job_input.get("chunks"))
     if chunks is not None:

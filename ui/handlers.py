@@ -150,8 +150,9 @@ class Handlers:
             tid = job.start()
             yield (*self.show(owner, tid, lang, t(lang, "waiting_model")), self.mine(owner, lang, tid), *running)
             for pending in self._batches(job, where, model, tracker, lang, progress):
-                yield (gr.skip(), self.editor.appended(tid, pending[0].id, pending, lang), gr.skip(), gr.skip(),
-                       *running)
+                message = (self.editor.opened(owner, tid, lang) if pending is None  # speakers found: redrawn
+                           else self.editor.appended(tid, pending[0].id, pending, lang))
+                yield gr.skip(), message, gr.skip(), gr.skip(), *running
         except Exception as e:
             message = user_message(lang, e)
             if job.tid:  # show the failure in the view and the list before the message pops up
@@ -165,7 +166,8 @@ class Handlers:
         yield (tid, self.editor.finished(tid, lang), done, self.mine(owner, lang, tid), *idle)
 
     def _batches(self, job: Job, where: str, model: str, tracker: Progress, lang: str, progress):
-        """The final segments of the run, gathered into one list at most every REFRESH_SECONDS."""
+        """The final segments of the run, gathered into one list at most every REFRESH_SECONDS; None when the
+        segments given so far were replaced (speakers assigned at the end of the run)."""
 
         def downloading(done: int, total: int | None) -> None:
             progress(done / total if total else None, desc=t(lang, "model_download", name=model or "",
@@ -175,6 +177,10 @@ class Handlers:
         shown_at, pending = 0.0, []
         for update in job.run(where, model, downloading):
             progress(tracker.fraction, desc=tracker.text())
+            if update.replaced:  # the segments were relabelled with speakers and split: the editor reloads them
+                yield None
+                pending = []
+                continue
             pending += update.new
             if pending and time.perf_counter() - shown_at >= REFRESH_SECONDS:  # many small batches
                 shown_at = time.perf_counter()

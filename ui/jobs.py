@@ -143,7 +143,10 @@ class Job:
         try:
             for update in stream:
                 self.progress.from_transcript(update.transcript)
-                self.store.append(self.owner, self.tid, update.new, update.transcript)
+                if update.replaced:  # speakers found: the segments were relabelled and split
+                    self.store.replace_segments(self.owner, self.tid, update.transcript)
+                else:
+                    self.store.append(self.owner, self.tid, update.new, update.transcript)
                 yield update
             if not self.cancelled:
                 self.store.set_status(self.owner, self.tid, "done")
