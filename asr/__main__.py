@@ -1,4 +1,4 @@
-"""Command line: python -m asr transcribe FILE... | download MODEL."""
+"""Command line: python -m asr transcribe FILE... | readable | download MODEL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from asr import models
 from asr.config import DEVICES, PRECISIONS, load_settings
 from asr.errors import PrepisError, log_unexpected
 from asr.exports import FORMATS, export
-from asr.options import TranscribeOptions
+from asr.options import TEXT_MODES, TranscribeOptions
 
 log = logging.getLogger("prepis")
 
@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cut-context", type=float, default=TranscribeOptions.cut_context,
                    help="seconds of audio the model also hears on each side of a chunk")
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
+    t.add_argument("--text", choices=TEXT_MODES, default=TranscribeOptions.text,
+                   help="readable: sentences, punctuation, capitals, numbers as digits; raw: the words as recognised "
+                        "(JSON keeps the raw words either way; default: readable)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.add_parser("readable", help="raw lowercase passages on stdin (one a line) -> readable text on stdout")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
     d.add_argument("--url", help="download from this address instead of CLARIN.SI")
@@ -69,7 +73,8 @@ def cmd_transcribe(args) -> int:
     settings = load_settings()
     settings = replace(settings, model=args.model or settings.model, device=args.device or settings.device,
                        precision=args.precision or settings.precision)
-    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size)
+    options = TranscribeOptions(max_chunk=args.max_chunk, cut_context=args.cut_context, batch_size=args.batch_size,
+                                text=args.text)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
     failed = 0
@@ -112,6 +117,14 @@ def _download_progress(quiet: bool):
     return progress
 
 
+def cmd_readable(args) -> int:
+    from asr.text import readable
+
+    for line in sys.stdin:
+        print(readable(line))
+    return 0
+
+
 def cmd_download(args) -> int:
     settings = load_settings()
     path = models.download(args.model, settings.models_dir, url=args.url, progress=_download_progress(False))
@@ -124,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
-        return {"transcribe": cmd_transcribe, "download": cmd_download}[args.command](args)
+        return {"transcribe": cmd_transcribe, "readable": cmd_readable, "download": cmd_download}[args.command](args)
     except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from asr.audio import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, AudioLimits
 from asr.errors import RequestError
 
 CUT_CONTEXT = 1.0  # seconds; measured on a 17-minute file (docs/benchmarks.md, "Context at cuts")
+TEXT_MODES = ("raw", "readable")  # raw: the recognised words joined; readable: asr.text (punctuation, digits)
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class TranscribeOptions:
     max_segment: float = 12.0  # seconds; a longer run of words is split into several segments
     max_duration: float = DEFAULT_MAX_DURATION  # seconds of audio accepted
     max_bytes: int = DEFAULT_MAX_BYTES  # size of the input file accepted
+    text: str = "readable"  # how Segment.text is written: one of TEXT_MODES (the raw words are always kept)
 
     def __post_init__(self):
         checks = {
@@ -29,6 +31,7 @@ class TranscribeOptions:
             "max_segment": 1.0 <= self.max_segment <= 600.0,
             "max_duration": self.max_duration > 0,
             "max_bytes": self.max_bytes > 0,
+            "text": self.text in TEXT_MODES,
         }
         allowed = {
             "max_chunk": "1 to 600 seconds",
@@ -38,6 +41,7 @@ class TranscribeOptions:
             "max_segment": "1 to 600 seconds",
             "max_duration": "positive seconds",
             "max_bytes": "positive bytes",
+            "text": " or ".join(TEXT_MODES),
         }
         for name, ok in checks.items():
             if not ok:

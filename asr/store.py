@@ -204,9 +204,9 @@ class Store:
             if row[0] == new:
                 return False
             db.execute(f"UPDATE segments SET {column} = ? {where}", (new, tid, idx))
-            if field == "text":  # the reviewer's text wins over every later stage
-                db.execute(f"UPDATE segments SET extra = json_set(extra, '$.edited', json('true')) {where}",
-                           (tid, idx))
+            if field == "text":  # the reviewer's text wins over every later stage; its old token map no longer fits
+                db.execute(f"UPDATE segments SET extra = json_remove(json_set(extra, '$.edited', json('true')), "
+                           f"'$.tokens') {where}", (tid, idx))
             db.execute("INSERT INTO edits (transcript_id, idx, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                        (tid, idx, field, json.dumps(row[0]), json.dumps(new), time.time()))
             db.execute("UPDATE transcripts SET updated = ? WHERE id = ?", (time.time(), tid))

@@ -63,3 +63,14 @@ def word_time_errors(truth_words: Iterable[Any], hyp_words: Iterable[Any]) -> tu
     end = sum(abs(t[2] - h[2]) for t, h in pairs) / len(pairs)
     return start, end, len(pairs)
 
+
+
+def check_tokens(segment) -> None:
+    """A segment's display tokens cover its raw words in order, each once, and make up its text."""
+    if not segment.tokens:
+        assert segment.text == segment.raw_text
+        return
+    assert " ".join(t.text for t in segment.tokens) == segment.text
+    assert segment.tokens[0].first == 0 and segment.tokens[-1].last == len(segment.words) - 1
+    for a, b in zip(segment.tokens, segment.tokens[1:], strict=False):
+        assert a.first <= a.last and b.first == a.last + 1, (a, b)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from asr.errors import RequestError
 from asr.exports import FORMATS
-from asr.options import TranscribeOptions
+from asr.options import TEXT_MODES, TranscribeOptions
 from asr.pipeline import load_audio
 from asr.types import Transcript
 from ui.handlers import export_file, user_error
@@ -21,9 +21,11 @@ class Api:
     def __init__(self, service: ModelService):
         self.service = service
 
-    def transcribe(self, audio: str, progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
+    def transcribe(self, audio: str, text: str = "readable",
+                   progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
         """Transcribe an audio or video file with the app's default model; returns the transcript as JSON
-        (segments with words, times in seconds, confidences)."""
+        (segments with words, times in seconds, confidences). `text`: "readable" (default: punctuation,
+        capitals, numbers as digits, each token mapped to its raw words) or "raw" (the words as recognised)."""
         if not audio:
             raise gr.Error("Give an audio or video file.")
 
@@ -31,7 +33,7 @@ class Api:
             progress(fraction, desc=message)
 
         try:
-            options = TranscribeOptions()
+            options = TranscribeOptions(text=text or "readable")
             decoded = load_audio(audio, options.limits, Path(audio).name)
             *_, last = self.service.stream(None, None, decoded, options, report)
             return last.transcript.to_dict()
@@ -58,7 +60,8 @@ def build_api(api: Api, concurrency: int) -> None:
         audio = gr.File(label="audio", type="filepath")
         transcript = gr.JSON(label="transcript")
         fmt = gr.Dropdown(list(FORMATS), value="srt", label="fmt")
+        text = gr.Dropdown(list(TEXT_MODES), value="readable", label="text")
         file = gr.File(label="file")
-        gr.Button("transcribe").click(api.transcribe, [audio], [transcript], api_name="transcribe",
+        gr.Button("transcribe").click(api.transcribe, [audio, text], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
         gr.Button("export").click(api.export, [transcript, fmt], [file], api_name="export")

@@ -236,8 +236,9 @@ def _run_end(words: list[str], i: int) -> int:
     return j
 
 
-def _convert_run(words: list[str], i: int, end: int) -> list[Token] | None:
-    """Tokens for the number words [i, end), or None when they are ambiguous and stay words."""
+def _convert_run(words: list[str], i: int, end: int, breaks: frozenset[int]) -> list[Token] | None:
+    """Tokens for the number phrase that starts the run [i, end), or None when it is ambiguous and stays words:
+    it must fill the run, or end where punctuation splits the run ("leta tisoč petsto. dve leti kasneje")."""
     phrase = parse_phrase(words, i)
     special = _time(words, phrase) or _decimal(words, phrase)
     if special is not None:
@@ -245,12 +246,12 @@ def _convert_run(words: list[str], i: int, end: int) -> list[Token] | None:
         if stop != end:
             return None
         return _signed(words, text, i, stop - 1)
-    if phrase.last != end:
+    if phrase.last != end and phrase.last - 1 not in breaks:
         return None
     text = _number_text(words, phrase)
     if text is None:
         return None
-    return _signed(words, text, i, end - 1)
+    return _signed(words, text, i, phrase.last - 1)
 
 
 def _signed(words: list[str], text: str, first: int, last: int) -> list[Token]:
@@ -261,8 +262,11 @@ def _signed(words: list[str], text: str, first: int, last: int) -> list[Token]:
     return tokens
 
 
-def number_tokens(words: list[str]) -> list[Token]:
-    """Raw lowercase words -> display tokens with numbers in digits; each token spans its raw words."""
+def number_tokens(words: list[str], breaks: frozenset[int] = frozenset()) -> list[Token]:
+    """Raw lowercase words -> display tokens with numbers in digits; each token spans its raw words.
+
+    `breaks`: indices of words followed by punctuation; a run of number words split there is not ambiguous.
+    """
     tokens: list[Token] = []
     i = 0
     while i < len(words):
@@ -271,7 +275,7 @@ def number_tokens(words: list[str]) -> list[Token]:
             i += 1
             continue
         end = _run_end(words, i)
-        converted = _convert_run(words, i, end)
+        converted = _convert_run(words, i, end, breaks)
         if converted is None:
             tokens.extend(Token(words[k], k, k) for k in range(i, end))
         else:
