@@ -40,7 +40,6 @@ from asr.text.punctuation import (  # noqa: E402
     COMMA,
     HASH_BITS,
     MODEL_PATH,
-    NONE,
     PERIOD,
     QUESTION,
     PunctuationModel,
@@ -59,24 +58,22 @@ MIN_CAPITAL_COUNT, MIN_CAPITAL_SHARE = 3, 0.9
 SLOLEKS_MIN_FREQ = 100
 
 
-def starts(words: list[str], marks: list[int]) -> list[tuple[str, str]]:
-    """For each word, the first word of its sentence and of its clause (by the gold marks), as the decoder
-    will see them."""
-    out, first, clause = [], words[0], words[0]
+def sentence_firsts(words: list[str], marks: list[int]) -> list[str]:
+    """For each word, the first word of its sentence (by the gold marks), as the decoder will see it."""
+    firsts, first = [], words[0]
     for k in range(len(words)):
-        out.append((first, clause))
-        if marks[k] != NONE and k + 1 < len(words):
-            clause = words[k + 1]
-            first = clause if marks[k] in (PERIOD, QUESTION) else first
-    return out
+        firsts.append(first)
+        if marks[k] in (PERIOD, QUESTION) and k + 1 < len(words):
+            first = words[k + 1]
+    return firsts
 
 
 def examples(corpus: Path, split: str, max_words: int) -> tuple[csr_matrix, np.ndarray]:
     rows, labels, indptr = array.array("i"), [], array.array("q", [0])
     for gold in eltec.passages(corpus, split, max_words):
         words, marks = eltec.raw_words(gold), eltec.word_marks(gold)
-        for i, (first, clause) in enumerate(starts(words, marks)):
-            rows.extend(feature_ids(features(words, i, first, clause)))
+        for i, first in enumerate(sentence_firsts(words, marks)):
+            rows.extend(feature_ids(features(words, i, first)))
             indptr.append(len(rows))
         labels.extend(marks)
     data = np.ones(len(rows), dtype=np.float32)

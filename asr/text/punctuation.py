@@ -29,16 +29,16 @@ SUFFIX_CHARS = 3  # the word ending used as a feature (Slovenian endings carry c
 SENTENCE_PAUSE = 0.8  # seconds; a pause this long ends a sentence the model finds at all plausible
 MIN_END_SCORE = -3.0  # ...that is, where the full-stop score is above this (probability about 5 %)
 PAD = "<s>"
+QUESTION_START = "ali"  # a sentence that starts with the question particle is a question (the model misses some)
 
 
-def features(words: Sequence[str], i: int, first: str, clause: str) -> list[str]:
-    """The feature strings for the boundary after words[i]; `first` is the first word of its sentence and
-    `clause` the first word after the sentence start or the last comma ("dober dan, kako ste": "kako")."""
+def features(words: Sequence[str], i: int, first: str) -> list[str]:
+    """The feature strings for the boundary after words[i]; `first` is the first word of its sentence."""
     w = lambda k: words[k] if 0 <= k < len(words) else PAD  # noqa: E731
     w0, w1 = w(i), w(i + 1)
     return ["bias", f"w0={w0}", f"w1={w1}", f"w-1={w(i - 1)}", f"w2={w(i + 2)}", f"b-1={w(i - 1)}|{w0}",
             f"b0={w0}|{w1}", f"b1={w1}|{w(i + 2)}", f"s0={w0[-SUFFIX_CHARS:]}", f"s1={w1[-SUFFIX_CHARS:]}",
-            f"f={first}", f"fw0={first}|{w0}", f"c={clause}", f"cw1={clause}|{w1}", f"end={int(i + 1 == len(words))}"]
+            f"f={first}", f"fw0={first}|{w0}", f"end={int(i + 1 == len(words))}"]
 
 
 def feature_ids(names: Sequence[str], bits: int = HASH_BITS) -> list[int]:
@@ -56,27 +56,27 @@ class PunctuationModel:
     def bits(self) -> int:
         return int(self.weights.shape[0]).bit_length() - 1
 
-    def scores(self, words: Sequence[str], i: int, first: str, clause: str) -> np.ndarray:
+    def scores(self, words: Sequence[str], i: int, first: str) -> np.ndarray:
         """One score per class for the boundary after words[i]."""
-        rows = feature_ids(features(words, i, first, clause), self.bits)
+        rows = feature_ids(features(words, i, first), self.bits)
         return self.weights[rows].sum(axis=0, dtype=np.float32) + self.bias
 
     def predict(self, words: Sequence[str], pauses: Sequence[float] | None = None) -> list[int]:
         """The class after every word; the last word always ends a sentence (a full stop or a question)."""
         marks, first = [], words[0] if words else PAD
-        clause = first
         for i in range(len(words)):
-            score = self.scores(words, i, first, clause)
+            score = self.scores(words, i, first)
             mark = int(np.argmax(score))
             if pauses is not None and mark in (NONE, COMMA) and pauses[i] >= SENTENCE_PAUSE \
                     and score[PERIOD] > MIN_END_SCORE:
                 mark = PERIOD
             if i + 1 == len(words) and mark in (NONE, COMMA):
                 mark = QUESTION if score[QUESTION] > score[PERIOD] else PERIOD
+            if mark == PERIOD and first == QUESTION_START:
+                mark = QUESTION
             marks.append(mark)
-            if mark != NONE and i + 1 < len(words):
-                clause = words[i + 1]
-                first = clause if mark in (PERIOD, QUESTION) else first
+            if mark in (PERIOD, QUESTION) and i + 1 < len(words):
+                first = words[i + 1]
         return marks
 
 
