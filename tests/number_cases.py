@@ -42,6 +42,8 @@ HAND = [
     ("en človek", "en človek"),
     ("nič", "nič"),
     ("sto let", "sto let"),
+    ("dvesto let", "200 let"),
+    ("tisoč let", "tisoč let"),
     ("sto ena", "101"),
     ("dve uri", "2 uri"),
 ]

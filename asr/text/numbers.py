@@ -11,7 +11,7 @@ number before a unit, a currency, a percent word or after "minus" ("pet odstotko
 stopinj" -> "-5 stopinj"); an ordinal before a month ("petega maja" -> "5. maja"); decimals with "cela" or
 "vejica" ("tri cele pet" -> "3,5"); times after "ob" ("ob trinajstih trideset" -> "ob 13.30"); a year read
 as a genitive ordinal after "leta" ("leta tisoč devetsto enaindevetdesetega" -> "leta 1991"). Single small
-numbers ("pet", "drugi"), bare "sto"/"tisoč" and "nič" stay words, as Slovenian writing keeps them.
+numbers ("pet", "drugi"), a bare "sto", "tisoč" or "milijon" and "nič" stay words, as Slovenian writing keeps them.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def _number_text(words: list[str], phrase: Phrase) -> str | None:
         return digits(phrase.value)
     if words[phrase.first] == "nič" and not several:
         return None
-    if several or (phrase.value >= DIGITS_FROM and lone_kind == BELOW):
+    if several or (phrase.value >= DIGITS_FROM and lone_kind != SCALE and words[phrase.first] != "sto"):
         return digits(phrase.value)
     return None
 
