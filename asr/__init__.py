@@ -2,7 +2,10 @@
 
     from asr import transcribe
     transcript = transcribe("intervju.mp3")          # model, device and backend from the environment
-    print(transcript.text, transcript.segments[0].words[0])
+    print(transcript.text, transcript.segments[0].words[0])   # readable text; the raw timed words
+
+    from asr import readable
+    readable("dober dan kako ste")                    # 'Dober dan, kako ste?'
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from asr.audio import AudioSource
 from asr.backends import Progress, no_progress
 from asr.errors import AudioError, PrepisError
 from asr.options import TranscribeOptions
+from asr.text import readable
 from asr.types import Segment, Transcript, Word
 
-__all__ = ["AudioError", "PrepisError", "Segment", "Transcript", "TranscribeOptions", "Word", "transcribe"]
+__all__ = ["AudioError", "PrepisError", "Segment", "Transcript", "TranscribeOptions", "Word", "readable",
+           "transcribe"]
 
 
 def transcribe(source: AudioSource, *, model: str | None = None, device: str | None = None,

@@ -1,4 +1,5 @@
-"""Command line: python -m asr transcribe FILE... | align AUDIO SCRIPT | export TRANSCRIPT.json | download MODEL."""
+"""Command line: python -m asr transcribe FILE... | align AUDIO SCRIPT | export TRANSCRIPT.json | readable |
+download MODEL."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from asr import models
 from asr.config import DEVICES, PRECISIONS, load_settings
 from asr.errors import PrepisError, RequestError, log_unexpected
 from asr.exports import FORMATS, ExportOptions, export, extension, format_date
-from asr.options import TranscribeOptions
+from asr.options import TEXT_MODES, TranscribeOptions
 from asr.types import Transcript
 
 log = logging.getLogger("prepis")
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=TranscribeOptions.batch_size)
     t.add_argument("--speakers", default=TranscribeOptions.speakers, metavar="auto|off|N",
                    help="who spoke when: auto finds how many speakers there are, N says so (1-8), off skips it")
+    t.add_argument("--text", choices=TEXT_MODES, default=TranscribeOptions.text,
+                   help="readable: sentences, punctuation, capitals, numbers as digits; raw: the words as recognised "
+                        "(JSON keeps the raw words either way; default: readable)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     e = sub.add_parser("export", help="write a transcript JSON (as /transcribe returns it, reviewed or not) "
                                       "in other formats")
@@ -71,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(a, "default: json to stdout")
     _model_arguments(a)
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub.add_parser("readable", help="raw lowercase passages on stdin (one a line) -> readable text on stdout")
     d = sub.add_parser("download", help="download a model from CLARIN.SI into the models folder")
     d.add_argument("model", choices=sorted(models.CATALOGUE))
     d.add_argument("--url", help="download from this address instead of CLARIN.SI")
@@ -124,7 +129,8 @@ def cmd_transcribe(args) -> int:
     from asr.backends import get_backend
 
     settings = _settings(args)
-    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size, speakers=args.speakers)
+    options = TranscribeOptions(max_chunk=args.max_chunk, batch_size=args.batch_size, speakers=args.speakers,
+                                text=args.text)
     export_options = _options(args)
     backend = get_backend(settings, _download_progress(args.quiet))
     paths = _output_paths(args.files, args.format or [], args.output)
@@ -200,6 +206,14 @@ def _download_progress(quiet: bool):
     return progress
 
 
+def cmd_readable(args) -> int:
+    from asr.text import readable
+
+    for line in sys.stdin:
+        print(readable(line))
+    return 0
+
+
 def cmd_download(args) -> int:
     settings = load_settings()
     path = models.download(args.model, settings.models_dir, url=args.url, progress=_download_progress(False))
@@ -212,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nv_one_logger").setLevel(logging.ERROR)  # NeMo's telemetry warns on every import
     args = build_parser().parse_args(argv)
     try:
-        commands = {"transcribe": cmd_transcribe, "align": cmd_align, "export": cmd_export, "download": cmd_download}
+        commands = {"transcribe": cmd_transcribe, "align": cmd_align, "export": cmd_export, "readable": cmd_readable,
+                    "download": cmd_download}
         return commands[args.command](args)
     except PrepisError as e:
         print(f"error: {e}", file=sys.stderr)

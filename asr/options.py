@@ -14,6 +14,7 @@ MAX_MODEL_INPUT = MAX_CHUNK  # seconds of audio in one chunk
 MAX_BATCH_AUDIO = 1200.0  # seconds of audio in one forward pass (all the chunks of a batch)
 SPEAKERS_AUTO, SPEAKERS_OFF = "auto", "off"
 MAX_SPEAKERS = 8  # the most speakers diarization looks for, or can be told there are
+TEXT_MODES = ("raw", "readable")  # raw: the recognised words joined; readable: asr.text (punctuation, digits)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class TranscribeOptions:
     max_duration: float = DEFAULT_MAX_DURATION  # seconds of audio accepted
     max_bytes: int = DEFAULT_MAX_BYTES  # size of the input file accepted
     speakers: str = SPEAKERS_AUTO  # "auto": found by diarization; "off"; or how many there are, "1" to "8"
+    text: str = "readable"  # how Segment.text is written: one of TEXT_MODES (the raw words are always kept)
 
     def __post_init__(self):
         object.__setattr__(self, "speakers", str(self.speakers).strip().lower())
@@ -37,6 +39,7 @@ class TranscribeOptions:
             "max_bytes": self.max_bytes > 0,
             "speakers": self.speakers in (SPEAKERS_AUTO, SPEAKERS_OFF)
             or (self.speakers.isdigit() and 1 <= int(self.speakers) <= MAX_SPEAKERS),
+            "text": self.text in TEXT_MODES,
         }
         allowed = {
             "max_chunk": f"1 to {MAX_CHUNK:g} seconds",
@@ -46,6 +49,7 @@ class TranscribeOptions:
             "max_duration": "positive seconds",
             "max_bytes": "positive bytes",
             "speakers": f"auto, off, or how many speakers there are (1 to {MAX_SPEAKERS})",
+            "text": " or ".join(TEXT_MODES),
         }
         for name, ok in checks.items():
             if not ok:

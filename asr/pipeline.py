@@ -1,9 +1,10 @@
-"""decode -> plan -> backend.stream -> final segments, incrementally.
+"""decode -> plan -> backend.stream -> final segments, incrementally -> text stage (asr.text).
 
 A transcription decodes the audio once, lets a backend (asr.backends) recognise it batch by batch, and
 groups the words into segments as they come: a segment is final as soon as a later word cannot join it, so
 each step yields only the segments that became final (work per step does not grow with the transcript),
-and the last step yields the rest.
+and the last step yields the rest. With `options.text == "readable"` each batch of new final segments gets its
+readable text (asr.text.make_readable) before it is appended; appended segments are never rewritten.
 
 Speakers need the whole recording, so they are found when recognition has finished (asr.speakers, on the audio
 already decoded, wherever the words were recognised): the last step then rewrites the transcript as a whole
@@ -26,6 +27,7 @@ from asr.audio import SAMPLE_RATE, AudioLimits, AudioSource, decode_audio, sha25
 from asr.backends import Backend, Progress, no_progress
 from asr.errors import log_unexpected
 from asr.options import TranscribeOptions
+from asr.text import make_readable
 from asr.types import AudioInfo, Segment, Transcript, TranscriptionInfo, Word
 
 log = logging.getLogger(__name__)
@@ -110,12 +112,12 @@ def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: Tr
     stream = backend.stream(audio.samples, options, progress=progress)
     try:
         for words in stream:
-            new = builder.add(words)
+            new = _text(builder.add(words), options)
             _step(transcript, new, backend, started)
             yield Update(transcript, new)
             if cancel is not None and cancel.is_set():
                 break  # the words recognised so far are kept
-        new = builder.finish()
+        new = _text(builder.finish(), options)
         _step(transcript, new, backend, started)
         if (options.diarize and transcript.segments and not (cancel is not None and cancel.is_set())
                 and _label_speakers(transcript, audio, options, backend, progress)):
@@ -126,6 +128,11 @@ def transcribe_stream(backend: Backend, source: AudioSource | Audio, options: Tr
     finally:
         stream.close()
     progress(1.0, "done")
+
+
+def _text(new: list[Segment], options: TranscribeOptions) -> list[Segment]:
+    """The segments that just became final, in the text form the options ask for (before they are appended)."""
+    return make_readable(new) if options.text == "readable" else new
 
 
 def _step(transcript: Transcript, new: list[Segment], backend: Backend, started: float) -> None:

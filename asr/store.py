@@ -250,9 +250,9 @@ class Store:
             if row[0] == new:
                 return False
             db.execute(f"UPDATE segments SET {column} = ? {where}", (new, tid, idx))
-            if field == "text":  # the reviewer's text wins over every later stage
-                db.execute(f"UPDATE segments SET extra = json_set(extra, '$.edited', json('true')) {where}",
-                           (tid, idx))
+            if field == "text":  # the reviewer's text wins over every later stage; its old token map no longer fits
+                db.execute(f"UPDATE segments SET extra = json_remove(json_set(extra, '$.edited', json('true')), "
+                           f"'$.tokens') {where}", (tid, idx))
             if field == "speaker":  # the segment's words were said by its speaker
                 words = json.loads(db.execute(f"SELECT words FROM segments {where}", (tid, idx)).fetchone()[0])
                 db.execute(f"UPDATE segments SET words = ? {where}",

@@ -184,6 +184,11 @@ class Transcript:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
     @property
+    def raw_text(self) -> str:
+        """The recognised words joined, whatever form `text` is in."""
+        return " ".join(w.word for s in self.segments for w in s.words)
+
+    @property
     def words(self) -> list[Word]:
         return [w for s in self.segments for w in s.words]
 

@@ -102,7 +102,7 @@ def check_invariants(transcript) -> None:
     assert all(0.0 <= w.confidence <= 1.0 for w in words)
     assert all(w.start == round(w.start, 3) and w.end == round(w.end, 3) for w in words), "times not whole ms"
     for s in transcript.segments:
-        assert s.text == " ".join(w.word for w in s.words)
+        check_tokens(s)
         assert s.start == s.words[0].start and s.end == s.words[-1].end
         assert all(s.start <= w.start and w.end <= s.end for w in s.words)
     ends = [s.end for s in transcript.segments]
@@ -136,3 +136,13 @@ def subtitle_rule_breaks(path_or_text: str | Path, preset) -> list[str]:
         if any(line.split()[-1].lower() in PREPOSITIONS for line in lines if line.split()):
             breaks.append(f"{name}: a line ends on a preposition: {lines}")
     return breaks
+
+def check_tokens(segment) -> None:
+    """A segment's display tokens cover its raw words in order, each once, and make up its text."""
+    if not segment.tokens:
+        assert segment.text == segment.raw_text
+        return
+    assert " ".join(t.text for t in segment.tokens) == segment.text
+    assert segment.tokens[0].first == 0 and segment.tokens[-1].last == len(segment.words) - 1
+    for a, b in zip(segment.tokens, segment.tokens[1:], strict=False):
+        assert a.first <= a.last and b.first == a.last + 1, (a, b)

@@ -61,7 +61,7 @@ def test_every_committed_format(backend, tiny_model, tmp_path):
         assert transcript.info.model.name == "tiny-sl" and len(transcript.info.model.file_sha256) == 64
         assert transcript.info.backend == "local-cpu"
         refs.append(truth["text"])
-        hyps.append(transcript.text)
+        hyps.append(transcript.raw_text)
     total = wer(" ".join(refs), " ".join(hyps))
     own = own_figure(tiny_model, tmp_path)
     print(f"clips={len(CLIPS)} WER={total:.3%} (model's own {own:.3%})")
@@ -100,7 +100,7 @@ def write_odd(tmp_path, rate: int, channels: int):
 def test_odd_rates_and_channel_counts_give_the_same_transcript(backend, tmp_path, rate, channels):
     clip, path = write_odd(tmp_path, rate, channels)
     original, odd = transcribe(backend, clip), transcribe(backend, path)
-    assert wer(original.text, odd.text) <= 0.1  # at most one word in ~12
+    assert wer(original.raw_text, odd.raw_text) <= 0.1  # at most one word in ~12
     start_diff, end_diff, matched = word_time_errors(original.words, odd.words)
     assert matched >= 0.8 * len(original.words) and start_diff <= 0.02 and end_diff <= 0.02
 
@@ -110,7 +110,7 @@ def test_odd_rates_and_channel_counts_give_the_same_transcript(backend, tmp_path
 def test_telephone_band_8khz(backend, tmp_path):
     clip, path = write_odd(tmp_path, 8000, 1)
     truth = load_truth(clip.with_suffix(".json"))
-    band_limited, full_band = transcribe(backend, path).text, transcribe(backend, clip).text
+    band_limited, full_band = transcribe(backend, path).raw_text, transcribe(backend, clip).raw_text
     assert wer(truth["text"], band_limited) <= wer(truth["text"], full_band) + 0.1
 
 
@@ -156,8 +156,8 @@ def test_long_file_no_word_lost_or_doubled_at_cuts(long_run, one_by_one):
 def test_long_file_wer_matches_clip_by_clip(long_run, one_by_one):
     transcript, truth_words, placements, _ = long_run
     truth_text = " ".join(w.word for w in truth_words)
-    clip_wer = wer(truth_text, " ".join(one_by_one[i].text for i, _ in placements))  # the same clips, one by one
-    long_wer = wer(truth_text, transcript.text)
+    clip_wer = wer(truth_text, " ".join(one_by_one[i].raw_text for i, _ in placements))  # the same clips, one by one
+    long_wer = wer(truth_text, transcript.raw_text)
     print(f"long: WER {long_wer:.3%}, the same clips one by one {clip_wer:.3%}")
     assert long_wer <= clip_wer + 0.005
 
@@ -201,7 +201,7 @@ def test_model_info_remap_rules_are_applied(backend, tmp_path, tiny_model):
     (folder / "model.info").write_text(f"features:\n  remap:\n    {first}: PREPIS\n", encoding="utf-8")
     remapped = transcribe(LocalBackend(Engine(folder / "conformer_ctc_bpe.nemo", device="cpu")), clip)
     assert remapped.words[0].word == "PREPIS"
-    assert first not in remapped.text.split()
+    assert first not in remapped.raw_text.split()
 
 
 @pytest.fixture(scope="module")
@@ -228,9 +228,9 @@ def test_bf16_on_the_cpu_stays_within_two_points_of_fp32(backend, tiny_model):
     bf16 = LocalBackend(Engine(tiny_model, "tiny-sl", "cpu", precision="bf16"))
     assert bf16.info.precision == "bf16" and backend.info.precision == "fp32"
     truth = " ".join(load_truth(c.with_suffix(".json"))["text"] for c in CLIPS)
-    fp32_text = " ".join(transcribe(backend, c).text for c in CLIPS)
+    fp32_text = " ".join(transcribe(backend, c).raw_text for c in CLIPS)
     bf16_transcripts = [transcribe(bf16, c) for c in CLIPS]
     assert all(t.info.precision == "bf16" for t in bf16_transcripts)
-    fp32_wer, bf16_wer = wer(truth, fp32_text), wer(truth, " ".join(t.text for t in bf16_transcripts))
+    fp32_wer, bf16_wer = wer(truth, fp32_text), wer(truth, " ".join(t.raw_text for t in bf16_transcripts))
     print(f"fixture clips: fp32 WER {fp32_wer:.2%}, bf16 WER {bf16_wer:.2%}")
     assert abs(bf16_wer - fp32_wer) <= BF16_MAX_WER_CHANGE

@@ -15,7 +15,7 @@ import pytest
 from asr.config import load_settings
 from asr.errors import NotFound, RequestError
 from asr.store import Splice, Store
-from asr.types import AudioInfo, ModelInfo, Segment, Transcript, TranscriptionInfo, Word
+from asr.types import AudioInfo, ModelInfo, Segment, Token, Transcript, TranscriptionInfo, Word
 
 
 def sample() -> Transcript:
@@ -103,6 +103,17 @@ def test_an_edited_text_is_marked_edited(store):
     store.edit("alice", tid, 1, "text", "Danes.")
     segments = store.load("alice", tid).segments
     assert [s.edited for s in segments] == [False, True] and segments[1].speaker == "Govorec 2"
+
+
+def test_an_edited_text_drops_the_token_map_of_the_text_it_replaced(store):
+    transcript = sample()
+    readable = transcript.segments[0]
+    readable.text, readable.tokens = "Dober dan.", [Token("Dober", 0, 0), Token("dan.", 1, 1)]
+    tid = store.create("alice", transcript, status="done")
+    assert store.load("alice", tid).segments[0].tokens == readable.tokens
+    store.edit("alice", tid, 0, "text", "Dober dan vsem.")
+    edited = store.load("alice", tid).segments[0]
+    assert edited.tokens == [] and edited.edited and edited.words == readable.words
 
 
 def test_an_older_database_gains_the_new_columns(tmp_path):

@@ -12,7 +12,7 @@ import gradio as gr
 from asr.errors import RequestError
 from asr.exports import FORMATS, ExportOptions, needs_audio
 from asr.limits import export_format, transcript_from_request
-from asr.options import SPEAKERS_AUTO, TranscribeOptions
+from asr.options import SPEAKERS_AUTO, TEXT_MODES, TranscribeOptions
 from asr.pipeline import load_audio
 from asr.script import align_recording
 from ui.handlers import export_file, user_error
@@ -25,11 +25,12 @@ class Api:
     def __init__(self, service: ModelService):
         self.service = service
 
-    def transcribe(self, audio: str, speakers: str = SPEAKERS_AUTO,
+    def transcribe(self, audio: str, speakers: str = SPEAKERS_AUTO, text: str = "readable",
                    progress=gr.Progress()) -> dict:  # noqa: B008 (gradio injects it)
         """Transcribe an audio or video file with the app's default model; returns the transcript as JSON
         (segments with words, times in seconds, confidences, and a speaker per segment and word).
-        `speakers`: "auto" (found), "off", or how many there are ("1" to "8")."""
+        `speakers`: "auto" (found), "off", or how many there are ("1" to "8"). `text`: "readable" (default:
+        punctuation, capitals, numbers as digits, each token mapped to its raw words) or "raw"."""
         if not audio:
             raise gr.Error("Give an audio or video file.")
 
@@ -37,7 +38,7 @@ class Api:
             progress(fraction, desc=message)
 
         try:
-            options = TranscribeOptions(speakers=speakers or SPEAKERS_AUTO)
+            options = TranscribeOptions(speakers=speakers or SPEAKERS_AUTO, text=text or "readable")
             decoded = load_audio(audio, options.limits, Path(audio).name)
             *_, last = self.service.stream(None, None, decoded, options, report)
             return last.transcript.to_dict()
@@ -98,8 +99,9 @@ def build_api(api: Api, concurrency: int) -> None:
         transcript = gr.JSON(label="transcript")
         fmt = gr.Textbox(value="srt", label="fmt")
         options = gr.JSON(value=None, label="options")
+        text = gr.Dropdown(list(TEXT_MODES), value="readable", label="text")
         file = gr.File(label="file")
-        gr.Button("transcribe").click(api.transcribe, [audio, speakers], [transcript], api_name="transcribe",
+        gr.Button("transcribe").click(api.transcribe, [audio, speakers, text], [transcript], api_name="transcribe",
                                       concurrency_limit=concurrency, concurrency_id="asr")
         gr.Button("align").click(api.align, [audio, script], [transcript], api_name="align",
                                  concurrency_limit=concurrency, concurrency_id="asr")

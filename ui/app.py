@@ -80,7 +80,8 @@ def wire_transcription(v, handlers: Handlers, config: AppConfig) -> None:
     v.upload.change(lambda f: gr.update(value=None) if f else gr.skip(), v.upload, v.mic, **quiet)
     v.mic.change(lambda f: gr.update(value=None) if f else gr.skip(), v.mic, v.upload, **quiet)
 
-    v.start.click(handlers.on_transcribe, [v.upload, v.mic, v.where, v.model, v.owner, v.lang],
+    v.start.click(handlers.on_transcribe, [v.upload, v.mic, v.where, v.model, v.readable, v.owner,
+                                              v.lang],
                   [*shown(v), v.mine, v.start, v.cancel], show_progress_on=[v.progress],
                   concurrency_limit=config.concurrency, concurrency_id="asr", **PRIVATE)
     v.cancel.click(handlers.on_cancel, [v.tid, v.owner, v.lang], [v.progress], concurrency_limit=None, **PRIVATE)

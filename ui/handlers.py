@@ -134,15 +134,16 @@ class Handlers:
             raise user_error(lang, e) from e
 
     # ---- transcription --------------------------------------------------------------------------
-    def on_transcribe(self, upload: str | None, recording: str | None, where: str, model: str, owner: str,
-                      lang: str, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
-        """A generator: the editor gets the new segments of each batch, while the progress bar says how far it is."""
+    def on_transcribe(self, upload: str | None, recording: str | None, where: str, model: str, readable: bool,
+                      owner: str, lang: str, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
+        """A generator: the editor gets the new segments of each batch, while the progress bar says how far it is.
+        `readable`: segments get readable text (asr.text); otherwise the raw words."""
         source = upload or recording
         if not source:
             raise gr.Error(t(lang, "no_audio"))
         tracker = Progress(lang)
         job = Job(self.store, self.service, owner, source, display_name(source, not upload),
-                  TranscribeOptions(), tracker)
+                  TranscribeOptions(text="readable" if readable else "raw"), tracker)
         progress(0.0, desc=t(lang, "decoding"))
         running, idle = (gr.update(interactive=False), gr.update(interactive=True)), (gr.update(interactive=True),
                                                                                         gr.update(interactive=False))

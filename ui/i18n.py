@@ -25,6 +25,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (sl, en)
     "where_local": ("Ta računalnik", "This machine"),
     "where_runpod": ("RunPod", "RunPod"),
     "model": ("Model", "Model"),
+    "readable": ("Berljivo besedilo: ločila, velike začetnice, števila s števkami",
+                 "Readable text: punctuation, capitals, numbers as digits"),
     "start": ("Začni prepis", "Start transcribing"),
     "cancel": ("Prekliči", "Cancel"),
     "progress": ("Napredek", "Progress"),

@@ -69,6 +69,7 @@ def build_input(v, L: Labels, service: ModelService) -> None:
                                      label=L.text("where"), visible=len(places) > 1, elem_id="where"), "where")
                 v.model = L(gr.Dropdown([(model_label(m), m) for m in service.model_choices()],
                                         value=service.settings.model, label=L.text("model"), elem_id="model"), "model")
+                v.readable = L(gr.Checkbox(value=True, label=L.text("readable"), elem_id="readable"), "readable")
             with gr.Row():
                 v.start = L(gr.Button(L.text("start"), variant="primary", elem_id="start"), "start", "value")
                 v.cancel = L(gr.Button(L.text("cancel"), variant="stop", interactive=False, elem_id="cancel"),
