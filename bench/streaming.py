@@ -46,7 +46,8 @@ def run(hours: float, db: Path) -> list[dict]:
     backend = LocalBackend(Engine(MODEL, "tiny-sl", "cpu"))
     batches = []
     previous = time.perf_counter()
-    for update in transcribe_stream(backend, audio, TranscribeOptions()):
+    # speakers off: they are found once at the end of a run (bench/speakers_speed.py measures that)
+    for update in transcribe_stream(backend, audio, TranscribeOptions(speakers="off")):
         step = time.perf_counter() - previous
         changes = store.changes
         written_at = time.perf_counter()

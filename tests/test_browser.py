@@ -136,9 +136,9 @@ def test_upload_edit_review_reload_download(app, browser):
     expect(text(page, 0)).to_have_text("popravljeno v brskalniku")
     expect(seg(page, 0).locator(".pe-rev")).to_be_visible()
     cues = [c for c in srt.parse(download(page, "SRT")) if c.end.total_seconds() <= parse_clock(new_end) + 0.001]
-    # the edit is spread over the segment's time: it may fill more than one cue, the last ending with the segment
+    # the edit is re-aligned to the audio: its cues carry the corrected words, inside the segment's new bounds
     assert " ".join(c.content.replace("\n", " ") for c in cues) == "popravljeno v brskalniku"
-    assert srt.timedelta_to_srt_timestamp(cues[-1].end) == f"00:0{new_end.replace('.', ',')}0", (new_end, cues)
+    assert cues[-1].end.total_seconds() <= parse_clock(new_end) + 0.001, (new_end, cues)
     context.close()
 
 
@@ -277,7 +277,7 @@ def test_with_login_each_user_sees_their_own_work_in_any_browser(tmp_path, model
         files = []  # what ana's browser fetched from the file route: her upload, kept audio, subtitles
         ana.on("response", lambda r: files.append((r.url, r.status)) if "/gradio_api/file=" in r.url else None)
         transcribe(ana, CLIP)
-        expect(ana.locator("#player")).to_be_visible()
+        expect(ana.locator(".pe-audio")).to_be_attached()
         ana.wait_for_timeout(2000)  # the player loads the kept audio
         assert files and all(status in (200, 206) for _, status in files), files
         ana_elsewhere = login(contexts[1], server.url, "ana", "geslo-ena")
@@ -307,8 +307,10 @@ def test_a_failed_runpod_part_shows_runpods_own_sentence(browser, model, tmp_pat
         choose(page, CLIP)
         page.click("#start")
         toast = page.locator(".toast-body")
+        # the range and the reason in RunPod's terms; the worker's own text stays in the endpoint's log (it may
+        # echo a request, key included: docs/security.md)
         expect(toast).to_contain_text(re.compile(r"RunPod could not transcribe 00:00\u201300:1\d: the job failed 3 "
-                                                 r"times \(last: the worker reported: CUDA error: out of memory\)"),
+                                                 r"times \(last: the worker reported that the job failed"),
                                       timeout=TIMEOUT)
         assert "Unexpected" not in toast.inner_text() and cloud.api_key not in page.content()
         expect(page.locator("#mine label", has_text=CLIP.name)).to_contain_text("napaka")

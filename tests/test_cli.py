@@ -83,7 +83,7 @@ def test_export_a_reviewed_transcript_with_its_audio(tmp_path, tiny_model):
                      "--export-options", '{"lang": "en", "date": "1 May 2026"}', "-o", tmp_path / "out" / "x")
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(tmp_path / "out" / "x.manifest.zip") as z:
-        assert json.loads(z.read("manifest.json"))["text"] == data["segments"][0]["text"]
+        assert json.loads(z.read("manifest.json"))["text"] == " ".join(w["word"] for w in data["segments"][0]["words"])
     paragraphs = [p.text for p in Document(str(tmp_path / "out" / "x.docx")).paragraphs]
     assert paragraphs[:2] == [f"Transcript: {CLIP.name}", "Date: 1 May 2026"]
     assert 'class = "IntervalTier"' in (tmp_path / "out" / "x.TextGrid").read_text(encoding="utf-8")

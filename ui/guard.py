@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from urllib.parse import unquote
 
 from gradio.utils import abspath
 
@@ -35,6 +36,7 @@ UPLOAD_ROUTE = "/gradio_api/upload"
 MAX_TRACKED_FILES = 200_000  # file paths remembered (the oldest are forgotten first)
 SCAN_TAIL = 4096  # characters of a response kept to find a path cut between two chunks
 PATH_FIELD = re.compile(r'"path":\s*"((?:[^"\\]|\\.)*)"')
+FILE_URL = re.compile(r'/gradio_api/file=([^"\\\s]+)')  # a file's address in a message (the editor's audio)
 ID_BYTES = 16  # random bytes of a browser id
 MAX_JSON_BODY = MAX_EXPORT_BYTES + 1024**2  # bytes of a JSON request: the largest transcript, and its envelope
 
@@ -172,6 +174,8 @@ class _Recorder:
             path = _json(f'"{match.group(1)}"')
             if isinstance(path, str):
                 self.owners.add(self.user, path)
+        for match in FILE_URL.finditer(text):
+            self.owners.add(self.user, unquote(match.group(1)))
         self.text = text[-SCAN_TAIL:]
 
 

@@ -26,6 +26,9 @@ from ui.service import ModelService
 
 log = logging.getLogger(__name__)
 
+# speakers are found at the end of a run and would redraw the document under the reviewer's caret: the app leaves
+# them off until the editor can take them in place (the CLI and the API find them)
+APP_SPEAKERS = "off"
 REFRESH_SECONDS = 1.0  # a running job sends its new segments to the editor at most this often
 
 
@@ -143,7 +146,7 @@ class Handlers:
             raise gr.Error(t(lang, "no_audio"))
         tracker = Progress(lang)
         job = Job(self.store, self.service, owner, source, display_name(source, not upload),
-                  TranscribeOptions(text="readable" if readable else "raw"), tracker)
+                  TranscribeOptions(text="readable" if readable else "raw", speakers=APP_SPEAKERS), tracker)
         progress(0.0, desc=t(lang, "decoding"))
         running, idle = (gr.update(interactive=False), gr.update(interactive=True)), (gr.update(interactive=True),
                                                                                         gr.update(interactive=False))
