@@ -214,7 +214,7 @@ async def _too_large(send, max_bytes: int) -> None:
 
 
 async def _answer(send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail}, separators=(",", ":")).encode()  # as Gradio writes its own
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
