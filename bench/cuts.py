@@ -15,7 +15,6 @@ Results go to bench/results/cuts-SPEECH-DATE.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 
@@ -29,13 +28,13 @@ from asr.options import TranscribeOptions
 from asr.pipeline import Audio, transcribe
 from asr.segmenter import FRAME_GRID, plan_chunks
 from asr.types import AudioInfo, Word
+from bench import write_result
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from helpers import build_long_audio, matched_words, speech_clips, wer  # noqa: E402
 
 MODEL = REPO_ROOT / "tests" / "fixtures" / "tiny-sl.nemo"
-RESULTS = REPO_ROOT / "bench" / "results"
 GAPS = (0.05, 0.15, 0.4, 1.0, 2.5)  # seconds between utterances, some too short to cut at
 NEAR_CUT = 2.0  # seconds
 
@@ -121,10 +120,7 @@ def main() -> None:
         print(f"{max_chunk:.0f} s chunks: {len(chunks)} chunks, WER {run['wer']:.2%}, near cuts "
               f"{run['near_cut_error']:.1%} of {run['near_cut_words']} words, elsewhere {run['elsewhere_error']:.1%}, "
               f"{run['processing_time']:.1f} s")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"cuts-{args.speech}-{result['date']}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {path}")
+    write_result(f"cuts-{args.speech}-{result['date']}", result)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ bench/results/streaming-DATE.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -29,12 +28,12 @@ from asr.options import TranscribeOptions
 from asr.pipeline import Audio, transcribe_stream
 from asr.store import Store
 from asr.types import AudioInfo, Transcript, TranscriptionInfo
+from bench import write_result
 
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 from helpers import build_long_audio  # noqa: E402
 
 MODEL = REPO_ROOT / "tests" / "fixtures" / "tiny-sl.nemo"
-RESULTS = REPO_ROOT / "bench" / "results"
 WINDOW = 100  # batches averaged at the start and at the end
 
 
@@ -86,10 +85,7 @@ def main() -> None:
               f"{s['rows']:.2f} rows / {s['sqlite_changes']:.2f} SQLite changes per batch, "
               f"{s['segments_so_far']:.0f} segments so far")
     print(f"{len(batches)} batches in {wall:.0f} s")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"streaming-{result['date']}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {path}")
+    write_result(f"streaming-{result['date']}", result)
 
 
 if __name__ == "__main__":
