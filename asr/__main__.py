@@ -167,7 +167,8 @@ def cmd_export(args) -> int:
         _write(Transcript.from_dict(data), args.format, paths, f, options, samples)
 def cmd_align(args) -> int:
     from asr.backends import get_backend
-    from asr.script import align_recording
+    from asr.exports.common import format_timestamp
+    from asr.script import align_recording, speech_not_in_script
 
     try:
         script = args.script.read_text(encoding="utf-8")
@@ -180,6 +181,9 @@ def cmd_align(args) -> int:
         sys.stdout.write(export(transcript, "json").decode("utf-8"))
     paths = _output_paths([args.audio], args.format or [], args.output)
     _write(transcript, args.format or [], paths, args.audio, _options(args))
+    for start, end in speech_not_in_script(transcript):  # where the reviewer should listen
+        print(f"speech not in the script at {format_timestamp(start, always_hours=False)}–"
+              f"{format_timestamp(end, always_hours=False)}", file=sys.stderr)
     return 0
 
 

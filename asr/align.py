@@ -67,27 +67,38 @@ def alphabet(model: Model) -> set[str]:
     return {p.replace(WORD_MARK, "") for p in model.pieces if len(p.replace(WORD_MARK, "")) == 1}
 
 
-def align_text(model: Model, samples: np.ndarray, text: str, start: float, end: float) -> Alignment:
-    """Align ``text`` (a display text) to ``samples[start:end]`` (seconds; 16 kHz mono of the whole recording)."""
+def align_text(model: Model, samples: np.ndarray, text: str, start: float, end: float, *,
+               offset: float = 0.0) -> Alignment:
+    """Align ``text`` (a display text) to ``start``-``end`` seconds of the recording; ``samples`` (16 kHz mono)
+    are the recording from ``offset`` seconds on (the whole recording by default)."""
     spoken = spoken_tokens(text, alphabet(model))
     words = [w for t in spoken for w in t.words]
-    aligned, extra = align_span(model, samples, words, start, end)
+    aligned, extra = align_span(model, samples, words, start, end, offset=offset)
     return Alignment(aligned, display_tokens(spoken), extra)
 
 
-def align_span(model: Model, samples: np.ndarray, words: Sequence[str], start: float,
-               end: float) -> tuple[list[Word], list[tuple[float, float]]]:
-    """Spoken ``words`` aligned inside ``start``-``end`` seconds of ``samples``; and the spans of extra speech."""
-    g0, g1 = _on_grid(start), min(samples.size, int(math.ceil(end * SAMPLE_RATE)))
-    e0, e1 = _on_grid(max(0.0, start - CONTEXT)), min(samples.size, g1 + int(CONTEXT * SAMPLE_RATE))
+def align_span(model: Model, samples: np.ndarray, words: Sequence[str], start: float, end: float, *,
+               offset: float = 0.0) -> tuple[list[Word], list[tuple[float, float]]]:
+    """Spoken ``words`` aligned inside ``start``-``end`` seconds of the recording, whose samples from ``offset``
+    seconds on (an offset on the frame grid, see span_around) are ``samples``; and the spans of extra speech."""
+    shift = round(offset * SAMPLE_RATE)
+    g0, g1 = _on_grid(start) - shift, min(samples.size, int(math.ceil(end * SAMPLE_RATE)) - shift)
+    e0, e1 = max(0, _on_grid(max(0.0, start - CONTEXT)) - shift), min(samples.size, g1 + int(CONTEXT * SAMPLE_RATE))
     log_probs = span_log_probs(model, samples, g0, g1)
     ids = [_token_ids(model, w) for w in words]
     found, extra = align_words(log_probs, ids, words, model.blank_id, audio=samples[e0:e1],
                                lead=(g0 - e0) / SAMPLE_RATE)
-    origin = e0 / SAMPLE_RATE
+    origin = (e0 + shift) / SAMPLE_RATE
     clamp = lambda t: round(min(max(t + origin, start), end), 3)  # noqa: E731
     words_out = [replace(w, start=clamp(w.start), end=clamp(w.end)) for w in found]
     return words_out, [(clamp(a), clamp(b)) for a, b in extra]
+
+
+def span_around(segment: Segment) -> tuple[float, float]:
+    """The seconds of the recording that re-aligning ``segment`` within its own bounds reads: EDGE_SLACK and the
+    model's CONTEXT on each side (and a frame for the grid); the start on the frame grid, as ``offset`` needs."""
+    margin = EDGE_SLACK + CONTEXT + FRAME_SHIFT
+    return _on_grid(max(0.0, segment.start - margin)) / SAMPLE_RATE, segment.end + margin
 
 
 def _on_grid(seconds: float) -> int:
@@ -162,23 +173,25 @@ def display_tokens(spoken: Sequence[SpokenToken]) -> list[Token]:
 
 
 def realign_segment(model: Model, samples: np.ndarray, segment: Segment, text: str, start: float | None = None,
-                    end: float | None = None, *, limits: tuple[float, float] | None = None) -> Segment:
+                    end: float | None = None, *, limits: tuple[float, float] | None = None,
+                    offset: float = 0.0) -> Segment:
     """``segment`` with the reviewer's ``text`` aligned to its audio: text, tokens, words (aligned) and edited=True.
 
     ``start``/``end``: the bounds the reviewer moved the segment to; the words are placed inside them. Bounds not
     given are the segment's own: the words are looked for up to EDGE_SLACK beyond them (its recognised words may
     have missed the edges), never past ``limits`` (the end of the segment before, the start of the one after), and
     the bounds widen to the words heard there (a text edit never shrinks a segment). The model hears the span plus
-    CONTEXT on each side; no other segment changes.
+    CONTEXT on each side; no other segment changes. ``samples`` are the recording from ``offset`` seconds on (the
+    whole recording by default; span_around says which part is enough).
     """
-    duration = samples.size / SAMPLE_RATE
-    floor, ceiling = limits if limits is not None else (0.0, duration)
-    lo = float(start) if start is not None else max(segment.start - EDGE_SLACK, floor, 0.0)
+    duration = offset + samples.size / SAMPLE_RATE  # where the samples end
+    floor, ceiling = limits if limits is not None else (offset, duration)
+    lo = float(start) if start is not None else max(segment.start - EDGE_SLACK, floor, offset)
     hi = float(end) if end is not None else min(segment.end + EDGE_SLACK, ceiling, duration)
-    if not 0.0 <= lo < hi <= duration + FRAME_SHIFT:
-        raise RequestError(f"A segment must start before it ends, within the recording (0 to {duration:.2f} s); "
-                           f"got {lo:.2f} to {hi:.2f} s.")
-    aligned = align_text(model, samples, text, lo, min(hi, duration))
+    if not offset <= lo < hi <= duration + FRAME_SHIFT:
+        raise RequestError(f"A segment must start before it ends, within the recording ({offset:.2f} to "
+                           f"{duration:.2f} s); got {lo:.2f} to {hi:.2f} s.")
+    aligned = align_text(model, samples, text, lo, min(hi, duration), offset=offset)
     heard = [w for w in aligned.words if w.aligned]  # bounds not given widen to the words heard, never shrink
     if start is None:
         lo = min([segment.start] + [w.start for w in heard[:1]])
@@ -190,16 +203,18 @@ def realign_segment(model: Model, samples: np.ndarray, segment: Segment, text: s
 
 
 def realign(model: Model, samples: np.ndarray, transcript: Transcript, idx: int, text: str | None = None,
-            start: float | None = None, end: float | None = None) -> Segment:
+            start: float | None = None, end: float | None = None, *, offset: float = 0.0) -> Segment:
     """Segment ``idx`` of ``transcript`` re-aligned with ``text`` (default: its current text) and the bounds the
     reviewer set (``start``/``end``, default: its own), never reaching into its neighbours. It is marked edited
-    when its text changed (or was edited before)."""
+    when its text changed (or was edited before). ``samples``: the recording from ``offset`` seconds on; with
+    its own bounds, the part span_around(transcript, idx) gives the same result as the whole recording."""
     if not 0 <= idx < len(transcript.segments):
         raise RequestError(f"There is no segment {idx + 1}; this transcript has {len(transcript.segments)}.")
     segments = transcript.segments
     floor = segments[idx - 1].end if idx > 0 else 0.0
-    ceiling = segments[idx + 1].start if idx + 1 < len(segments) else samples.size / SAMPLE_RATE
+    ceiling = segments[idx + 1].start if idx + 1 < len(segments) else offset + samples.size / SAMPLE_RATE
     segment = segments[idx]
     new_text = segment.text if text is None else text
-    aligned = realign_segment(model, samples, segment, new_text, start, end, limits=(floor, max(floor, ceiling)))
+    aligned = realign_segment(model, samples, segment, new_text, start, end, limits=(floor, max(floor, ceiling)),
+                              offset=offset)
     return replace(aligned, edited=segment.edited or new_text != segment.text)  # moved bounds alone: not an edit

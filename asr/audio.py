@@ -25,6 +25,7 @@ MIN_INPUT_RATE = 4000  # Hz; a lower rate carries no speech (and a header claimi
 DEFAULT_MAX_DURATION = 4 * 3600.0  # seconds
 DEFAULT_MAX_BYTES = 2 * 1024**3  # bytes of the encoded input
 FLAC_SCALE = 32768  # float sample -> int16
+SEEK_PREROLL = 1.0  # seconds decoded before a span's start and dropped (the decoder settles, a seek lands early)
 
 AudioSource = str | os.PathLike | bytes
 
@@ -85,22 +86,74 @@ def _decode_stream(container, name: str, limits: AudioLimits) -> np.ndarray:
         raise AudioError(f"{name} has a sample rate of {stream.rate or 0} Hz; at least {MIN_INPUT_RATE} Hz is "
                          "needed for speech. The file's header may be damaged.")
     claimed = container.duration / av.time_base if container.duration else None  # seconds, from the header
-    # keep the channels and average them: FFmpeg's surround-to-mono matrix adds them up and clips
-    resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
     max_samples = int(limits.max_duration * SAMPLE_RATE)
     # the header's duration only sizes the first buffer (never beyond the limit); the decoded data decides
     expected = min(claimed or PREALLOCATE_UNKNOWN, limits.max_duration)
     buffer = np.empty(int((expected + 1.0) * SAMPLE_RATE), np.float32)
     n = 0
-    frames = (out for frame in container.decode(stream) for out in resampler.resample(frame))
-    for out in itertools.chain(frames, resampler.resample(None)):
-        mono = out.to_ndarray().mean(axis=0)
+    for _, mono in _mono_pieces(container, stream):
         if n + mono.size > max_samples:
             raise AudioError(_too_long(name, limits))
         if n + mono.size > buffer.size:
             buffer = np.resize(buffer, max(n + mono.size, int(buffer.size * 1.5)))
         buffer[n : n + mono.size] = mono
         n += mono.size
+    return buffer[:n]
+
+
+def _mono_pieces(container, stream):
+    """The stream decoded from where the container stands: (seconds of the stream at the piece, 16 kHz mono
+    float32 piece); the time is None when the stream carries none."""
+    # keep the channels and average them: FFmpeg's surround-to-mono matrix adds them up and clips
+    resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
+    frames = (out for frame in container.decode(stream) for out in resampler.resample(frame))
+    for out in itertools.chain(frames, resampler.resample(None)):
+        yield out.time, out.to_ndarray().mean(axis=0)
+
+
+def decode_span(path: str | os.PathLike, start: float, end: float) -> np.ndarray:
+    """``decode_audio(path)[start:end]`` (seconds, cut at the recording's end) decoding about that span only: the
+    file is sought to SEEK_PREROLL before ``start``, so memory is the span's, not the recording's. The samples are
+    the whole decode's (lossy codecs: up to a millisecond apart where the container counts time in milliseconds,
+    as WebM does); AudioError as decode_audio's."""
+    first, last = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+    if not 0 <= first < last:
+        raise RequestError(f"A span of audio must start at 0 s or later and before it ends; got {start} to {end} s.")
+    span = _decoded_span(path, first, last, seek=True)
+    return span if span is not None else _decoded_span(path, first, last, seek=False)
+
+
+def _decoded_span(path: str | os.PathLike, first: int, last: int, seek: bool) -> np.ndarray | None:
+    """Samples [first, last) of the whole decode; None when the seek landed after ``first`` or the stream has no
+    times (the caller decodes from the start instead, still keeping only the span)."""
+    handle, name = _open_input(path, AudioLimits())
+    buffer, n = np.zeros(last - first, np.float32), 0
+    try:
+        with av.open(handle, metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{name} has no audio track.")
+            stream = container.streams.audio[0]
+            at = 0  # index in the whole decode of the next sample
+            if seek:  # the whole decode's sample 0 is the first piece's time (a codec may skip its priming)
+                origin = next(_mono_pieces(container, stream), (None, None))[0]
+                if origin is None:
+                    return None
+                target = max(0.0, first / SAMPLE_RATE - SEEK_PREROLL) + origin
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            for i, (time, mono) in enumerate(_mono_pieces(container, stream)):
+                if seek and i == 0:
+                    if time is None or round((time - origin) * SAMPLE_RATE) > first:
+                        return None
+                    at = round((time - origin) * SAMPLE_RATE)
+                lo, hi = max(at, first), min(at + mono.size, last)
+                if hi > lo:
+                    buffer[lo - first : hi - first] = mono[lo - at : hi - at]
+                    n = hi - first
+                at += mono.size
+                if at >= last:
+                    break
+    except av.error.FFmpegError as e:
+        raise AudioError(f"{name} is not an audio or video file that can be read ({e.strerror or e}).") from e
     return buffer[:n]
 
 

@@ -5,10 +5,14 @@ spoken words anchor it. The recording is cut between two anchored words about ev
 pause in the next PIECE_SEARCH seconds), and each piece of audio is aligned to the script words between its cuts
 (asr.align.align_span). So no Viterbi runs over more than a piece, and a paragraph missing from the script (speech
 the wildcard absorbs) or one that is not in the recording (words left unaligned) stays inside its piece.
+
+The speech the script lacks is reported: each stretch of it (at least MIN_EXTRA_SPEECH long) is recorded in the
+transcript's options as ``speech_not_in_script`` ([start, end] seconds), so a reviewer knows where to look.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import time
 from collections.abc import Sequence
@@ -27,6 +31,16 @@ ANCHOR_WORDS = 3  # recognised words in a row that match the script make an anch
 PIECE_SECONDS = 20.0  # a long recording is aligned in pieces of about this length
 PIECE_SEARCH = 10.0  # seconds after PIECE_SECONDS in which the cut takes the longest pause between anchored words
 PARAGRAPH_BREAK = "\n\n"
+MIN_EXTRA_SPEECH = 0.5  # seconds; a shorter stretch of speech not in the script (a clipped sound) is not reported
+EXTRA_KEY = "speech_not_in_script"  # the transcript option that lists it
+
+
+@dataclass
+class ScriptAlignment:
+    """A script's segments with aligned words, and the spans (seconds) of speech heard that it does not have."""
+
+    segments: list[Segment]
+    extra: list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -49,15 +63,22 @@ def align_recording(backend: Backend, source: AudioSource | Audio, script: str,
     audio = source if isinstance(source, Audio) else load_audio(source, options.limits, filename)
     recognised = transcribe(backend, audio, options, lambda f, m: progress(0.8 * f, m)).words
     progress(0.8, "aligning the script")
-    segments = align_script(model, audio.samples, script, recognised, options)
+    aligned = align_script(model, audio.samples, script, recognised, options)
     progress(1.0, "done")
-    info = TranscriptionInfo.of(audio.info, backend.info, {**options.to_dict(), "script": True})
-    return Transcript(segments, info, round(time.perf_counter() - started, 3))
+    extra = [[start, end] for start, end in aligned.extra]
+    info = TranscriptionInfo.of(audio.info, backend.info, {**options.to_dict(), "script": True, EXTRA_KEY: extra})
+    return Transcript(aligned.segments, info, round(time.perf_counter() - started, 3))
+
+
+def speech_not_in_script(transcript: Transcript) -> list[tuple[float, float]]:
+    """The spans (seconds) of speech in the recording that its script did not have (none for a transcription)."""
+    return [(float(start), float(end)) for start, end in transcript.info.options.get(EXTRA_KEY) or []]
 
 
 def align_script(model: Model, samples, script: str, recognised: Sequence[Word],
-                 options: TranscribeOptions = TranscribeOptions()) -> list[Segment]:
-    """Segments of the script (paragraphs, split at pauses and at options.max_segment) with aligned words."""
+                 options: TranscribeOptions = TranscribeOptions()) -> ScriptAlignment:
+    """Segments of the script (paragraphs, split at pauses and at options.max_segment) with aligned words, and
+    where the recording has speech that the script does not."""
     letters = alphabet(model)
     paragraphs = [spoken_tokens(p, letters) for p in script.replace("\r\n", "\n").split(PARAGRAPH_BREAK)]
     paragraphs = [p for p in paragraphs if p]
@@ -65,12 +86,28 @@ def align_script(model: Model, samples, script: str, recognised: Sequence[Word],
     duration = samples.size / SAMPLE_RATE
     cuts = [Cut(0, 0.0), *anchor_cuts(words, recognised), Cut(len(words), duration)]
     aligned: list[Word] = []
+    extra: list[tuple[float, float]] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if b.time > a.time:
-            aligned += align_span(model, samples, words[a.word : b.word], a.time, b.time)[0]
+            found, heard = align_span(model, samples, words[a.word : b.word], a.time, b.time)
+            aligned += found
+            extra += heard
         else:  # nothing left to hear these words in
             aligned += [Word(w, a.time, a.time, 0.0, aligned=False) for w in words[a.word : b.word]]
-    return _segments(paragraphs, aligned, options)
+    return ScriptAlignment(_segments(paragraphs, aligned, options), _reported(extra, aligned))
+
+
+def _reported(extra: list[tuple[float, float]], words: list[Word]) -> list[tuple[float, float]]:
+    """The stretches of extra speech a reviewer is told about: those with no aligned word between them joined
+    (a missing paragraph may span a cut), then those shorter than MIN_EXTRA_SPEECH dropped."""
+    starts = sorted(w.start for w in words if w.aligned)
+    joined: list[tuple[float, float]] = []
+    for start, end in sorted(extra):
+        if joined and bisect.bisect_left(starts, joined[-1][1]) == bisect.bisect_left(starts, start):
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return [(start, end) for start, end in joined if end - start >= MIN_EXTRA_SPEECH]
 
 
 def anchor_cuts(words: Sequence[str], recognised: Sequence[Word]) -> list[Cut]:

@@ -6,7 +6,10 @@ optional additions that keep a text that does not match the audio from dragging 
 
 * a *wildcard* state in every gap between words (and before the first, after the last) that emits "some speech
   not in the text" at the score of the best non-blank token of the frame, for WILDCARD_PENALTY on entering: speech
-  the reviewer deleted from the text goes there instead of being stretched onto a neighbour;
+  the reviewer deleted from the text goes there instead of being stretched onto a neighbour. It may pause (a blank)
+  and go on for PAUSE_PENALTY each time, so a whole paragraph the text lacks, pauses and all, is one stretch (CTC
+  emits blanks between a word's tokens too: without the pauses the wildcard could only take a token or two, and a
+  missing paragraph was spread over the word before it);
 * a *skip* edge over each word for SKIP_PENALTY: a word that was not said takes no frames at all.
 
 With neither (``wildcard=False``), the path is the one NeMo's ``aligner_utils.viterbi_decoding`` finds.
@@ -22,6 +25,7 @@ import numpy as np
 
 WILDCARD_PENALTY = 8.0  # nats (log-probability) for entering a wildcard stretch
 SKIP_PENALTY = 12.0  # nats for leaving a word of the text unaligned (no frames)
+PAUSE_PENALTY = 4.0  # nats for each pause inside one wildcard stretch (measured: 2 to 8 keep a missing paragraph in it)
 NO_WORD = -1  # word index of states that belong to no word (gaps)
 _NONE = -1  # no predecessor
 
@@ -62,6 +66,7 @@ class _Builder:
         star = self.add(self.wildcard, NO_WORD, [(blank, -WILDCARD_PENALTY)]
                         + [(s, -WILDCARD_PENALTY) for s, _ in into])
         after = self.add(self.blank, NO_WORD, [(star, 0.0), (blank, 0.0)])
+        self.preds[star].append((after, -PAUSE_PENALTY))  # extra speech goes on after a pause
         return [blank, star, after]
 
     def word_states(self, w: int, ids: Sequence[int], gap: list[int], last_token: int | None) -> int:
@@ -156,10 +161,14 @@ def token_runs(path: np.ndarray, graph: Graph, n_words: int) -> list[list[tuple[
 
 
 def wildcard_spans(path: np.ndarray, graph: Graph) -> list[tuple[int, int]]:
-    """(first, last) frames of each stretch the wildcard took: speech that is not in the text."""
+    """(first, last) frames of each stretch of speech that is not in the text: the wildcard's frames, one span
+    for those in the same gap (the pauses between them included)."""
     spans: list[tuple[int, int]] = []
-    for t in np.flatnonzero(graph.wildcard[path]).tolist():
-        if spans and spans[-1][1] == t - 1:
+    last_token = -1  # the last frame on a word's token so far
+    for t in np.flatnonzero(graph.wildcard[path] | graph.token[path]).tolist():
+        if graph.token[path[t]]:
+            last_token = t
+        elif spans and spans[-1][1] > last_token:
             spans[-1] = (spans[-1][0], t)
         else:
             spans.append((t, t))

@@ -1,25 +1,16 @@
 """Forced alignment of a reviewer's text, for the editor: the words of a saved segment are aligned to the kept
 audio with the transcript's own model (asr.align), so their times stay true and corrected words lose their
-uncertain marks. No gradio here."""
+uncertain marks. Only the segment's span of the recording is decoded (asr.align.span_around: its bounds, the slack
+its words are looked for in and the model's context), so memory does not grow with the recording. No gradio here."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from asr.align import realign
+from asr.align import realign, span_around
+from asr.audio import decode_span
 from asr.errors import RequestError
-from asr.pipeline import load_audio
 from asr.store import Store
 from asr.types import Segment
 from ui.service import ModelService
-
-
-@functools.lru_cache(maxsize=1)
-def _samples(path: str) -> np.ndarray:
-    """The decoded recording of the transcript being reviewed (kept while the reviewer works on it)."""
-    return load_audio(path).samples
 
 
 class Realigner:
@@ -34,5 +25,7 @@ class Realigner:
             raise RequestError("The recording of this transcript was not kept.")
         transcript = self.store.load(owner, tid)
         idx = next(i for i, s in enumerate(transcript.segments) if s.id == segment.id)
+        start, end = span_around(transcript.segments[idx])
+        samples = decode_span(path, start, end)
         model = self.service.aligner(transcript.info.model.name).engine
-        return realign(model, _samples(path), transcript, idx, text)
+        return realign(model, samples, transcript, idx, text, offset=start)
