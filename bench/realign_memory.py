@@ -1,6 +1,6 @@
 """Peak memory of re-aligning one edited segment of a long recording, the editor's way (ui.realign.Realigner).
 
-    .venv/bin/python -m bench.realign_memory MODEL [--minutes 240] [--code DIR]
+    .venv/bin/python -m bench.realign_memory MODEL [--minutes 235] [--code DIR]
 
 Builds a recording of the committed clips laid end to end (tests/helpers.build_long_audio) as a FLAC file and its
 transcript (one segment per clip, the true words), stores it, and in a fresh process (cwd ``--code``: another
@@ -79,7 +79,7 @@ def recording(minutes: float, folder: Path) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", type=Path)
-    parser.add_argument("--minutes", type=float, default=240.0)
+    parser.add_argument("--minutes", type=float, default=235.0, help="under the 4-hour limit (default: 235)")
     parser.add_argument("--code", type=Path, action="append", help="checkout(s) to measure (default: this one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -87,9 +87,11 @@ def main() -> None:
         for i, code in enumerate(args.code or [ROOT]):
             db = Path(folder) / f"store-{i}.sqlite3"
             command = [sys.executable, "-c", CHILD, str(db), str(data), str(audio), str(args.model.resolve())]
-            out = subprocess.run(command, cwd=code, check=True, capture_output=True, text=True).stdout
-            out = out.strip().splitlines()[-1]
-            print(json.dumps({"code": str(code), "minutes": args.minutes, **json.loads(out)}), flush=True)
+            child = subprocess.run(command, cwd=code, capture_output=True, text=True)
+            if child.returncode:
+                sys.exit(f"the measurement in {code} failed:\n{child.stderr[-2000:]}")
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            print(json.dumps({"code": str(code), "minutes": args.minutes, **result}), flush=True)
 
 
 if __name__ == "__main__":
