@@ -32,6 +32,7 @@ from asr.store import Store
 from asr.types import AudioInfo, Word
 from ui.handlers import APP_SPEAKERS, Handlers, user_error, user_message
 from ui.i18n import DEFAULT, LANGUAGES, duration_words, t
+from ui.jobs import keep_audio
 from ui.service import ModelService
 
 HERE = Path(__file__).parent
@@ -89,10 +90,11 @@ class Dictation:
             self.finished = True
         self.worker.stop()
 
-    def audio(self) -> Audio:
+    def recording(self) -> tuple[Audio, bytes]:
+        """The recording decoded (16 kHz) and as the FLAC file that is kept."""
         samples = self.worker.audio.samples()
         flac = encode_flac(samples)
-        return Audio(samples, AudioInfo(self.name, round(samples.size / SAMPLE_RATE, 3), sha256_of(flac)))
+        return Audio(samples, AudioInfo(self.name, round(samples.size / SAMPLE_RATE, 3), sha256_of(flac))), flac
 
     def message(self, lang: str, note: str | None = None) -> dict[str, Any]:
         """What the live view shows: the newest final words (and the index of the first), the pending ones."""
@@ -113,13 +115,11 @@ class Dictation:
 
 def save(store: Store, owner: str, dictation: Dictation, words: list[Word]) -> str:
     """Store the finished dictation as a transcript with its audio (FLAC); returns its id."""
-    from ui.jobs import keep_audio
-
-    audio = dictation.audio()
+    audio, flac = dictation.recording()
     with tempfile.TemporaryDirectory(prefix="prepis-") as folder:
-        flac = Path(folder) / dictation.name
-        flac.write_bytes(encode_flac(audio.samples))
-        kept = keep_audio(store, str(flac), audio)
+        path = Path(folder) / dictation.name
+        path.write_bytes(flac)
+        kept = keep_audio(store, str(path), audio)
     transcript = live_transcript(words, audio, dictation.backend.info, dictation.options, sum(dictation.worker.costs))
     return store.create(owner, transcript, kept, status="done")
 
