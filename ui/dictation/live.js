@@ -96,9 +96,14 @@ async function record() {
   st.ctx = new AudioContext({ sampleRate: 16000 });
   await st.ctx.audioWorklet.addModule(URL.createObjectURL(new Blob([WORKLET], { type: "text/javascript" })));
   const tap = new AudioWorkletNode(st.ctx, "pd-tap");
-  tap.port.onmessage = (e) => { if (st.recording) { st.chunks.push(e.data); st.size += e.data.length; } };
+  tap.port.onmessage = (e) => {
+    if (!st.recording) return;
+    if (!st.size && !st.sent && !root.dataset.capture) root.dataset.capture = performance.now();  // first audio
+    st.chunks.push(e.data); st.size += e.data.length;
+  };
   st.ctx.createMediaStreamSource(st.stream).connect(tap);
   Object.assign(st, { rate: st.ctx.sampleRate, chunks: [], size: 0, sent: 0, id: null, recording: true });
+  delete root.dataset.capture;
   recordBtn.disabled = true; stopBtn.disabled = false;
   st.timer = setInterval(send, 1000 * (props.send_every || 0.5));
   trigger("start_recording");  // Python makes the dictation; its first message brings the id
