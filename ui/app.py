@@ -9,6 +9,7 @@ from asr.config import Settings
 from asr.store import Store
 from ui.api import Api, build_api
 from ui.config import AppConfig
+from ui.dictation import build_dictation, wire_dictation
 from ui.editor.service import EditorService
 from ui.guard import MAX_JSON_BODY, BodyLimit, FileOwners, LoginLimiter, OwnFiles
 from ui.handlers import Handlers
@@ -37,10 +38,12 @@ def build_app(settings: Settings, config: AppConfig, store: Store, service: Mode
         build_sidebar(v, labels, handlers)
         labels(gr.Markdown(labels.text("title", "## {}"), elem_id="title"), "title", "value", "## {}")
         build_input(v, labels, service)
+        build_dictation(v, labels)
         build_review(v, labels, editor, config)
         build_api(Api(service), config.concurrency)
         wire_session(demo, v, labels, handlers)
         wire_transcription(v, handlers, config)
+        wire_dictation(v, handlers)
         wire_export(v, handlers)
     return demo
 
