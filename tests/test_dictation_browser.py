@@ -84,6 +84,7 @@ def saved(data_dir: Path) -> tuple[str, Transcript, str]:
 def record(page: Page, seconds: float) -> tuple[float, float, int]:
     """Record for `seconds`; returns (when the first audio reached the page and when Stop was pressed, page time
     in ms; final words shown before Stop)."""
+    page.locator("#live .pd-text").wait_for(state="attached", timeout=30_000)  # the accordion has opened
     page.evaluate(WATCH)
     page.locator("#live .pd-record").click()
     expect(page.locator("#live .pd")).to_have_attribute("data-state", "live", timeout=30_000)
